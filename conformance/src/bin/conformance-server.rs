@@ -1,0 +1,106 @@
+//! The conformance server: `conformance-server --profile eio|eio3 --port P`.
+//!
+//! An Engine.IO server on `127.0.0.1:P` at `/engine.io/` (ping interval 300 ms, ping timeout
+//! 200 ms, max payload 1e6, CORS any origin) that echoes every message; the text message
+//! `__close__` makes it close that session instead. Prints `listening on 127.0.0.1:P` when ready.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use engineio::{CloseReason, Config, Cors, Data, EngineIo, Handler, Socket};
+
+struct Echo;
+
+impl Handler for Echo {
+    type Connection = Socket;
+
+    fn on_connect(&self, socket: Socket) -> Socket {
+        socket
+    }
+
+    fn on_message(&self, socket: &mut Socket, data: Data) {
+        if matches!(&data, Data::Text(t) if t == "__close__") {
+            socket.close();
+        } else if let Err(e) = socket.try_send(data) {
+            eprintln!("echo failed for {}: {e}", socket.sid());
+        }
+    }
+
+    fn on_disconnect(&self, _socket: Socket, _reason: CloseReason) {}
+}
+
+struct Args {
+    profile: String,
+    port: u16,
+    integration: String,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        profile: "eio".into(),
+        port: 3000,
+        integration: "hyper".into(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--profile" => args.profile = value()?,
+            "--port" => args.port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
+            "--integration" => args.integration = value()?,
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(args)
+}
+
+fn eio_config(allow_eio3: bool) -> Config {
+    Config {
+        path: "/engine.io".into(),
+        ping_interval: Duration::from_millis(300),
+        ping_timeout: Duration::from_millis(200),
+        max_http_buffer_size: 1_000_000,
+        cors: Some(Cors::any()),
+        allow_eio3,
+        ..Config::default()
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("conformance-server: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let config = match args.profile.as_str() {
+        "eio" => eio_config(false),
+        "eio3" => eio_config(true),
+        other => {
+            eprintln!("conformance-server: unknown profile {other}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.integration != "hyper" {
+        eprintln!("conformance-server: unknown integration {}", args.integration);
+        return ExitCode::from(2);
+    }
+    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", args.port)).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("conformance-server: bind: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    println!("listening on 127.0.0.1:{}", args.port);
+    let engine = EngineIo::new(config, Echo);
+    match engineio::serve(listener, engine).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("conformance-server: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Server configuration, with the Node `engine.io` server's names and defaults.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use engineio_proto::Transports;
+
+/// The allow-request hook: called for every handshake with the request head; `Err(message)`
+/// refuses it with code 4 (`Forbidden`, HTTP 403); an empty message keeps "Forbidden".
+pub type AllowRequest = Arc<
+    dyn Fn(&http::request::Parts) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// Which origins CORS allows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CorsOrigin {
+    /// `Access-Control-Allow-Origin: *` (Node `cors({ origin: "*" })`).
+    Any,
+    /// Reflect the request's Origin, whatever it is (Node `cors({ origin: true })`).
+    Mirror,
+    /// Reflect the request's Origin only when it is in this list.
+    List(Vec<String>),
+}
+
+/// CORS settings (Node's `cors` option). Off unless set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cors {
+    /// Allowed origins.
+    pub origin: CorsOrigin,
+    /// Send `Access-Control-Allow-Credentials: true`. Default false.
+    pub credentials: bool,
+}
+
+impl Cors {
+    /// Any origin, no credentials.
+    pub fn any() -> Self {
+        Cors {
+            origin: CorsOrigin::Any,
+            credentials: false,
+        }
+    }
+}
+
+/// Engine.IO server settings. `Config::default()` is Node's defaults.
+#[derive(Clone)]
+pub struct Config {
+    /// The path prefix the server answers under. Default `/engine.io` (a trailing slash is added
+    /// when matching, as Node's `addTrailingSlash`).
+    pub path: String,
+    /// Server ping period (v4), or the period v3 clients must ping at. Default 25000 ms.
+    pub ping_interval: Duration,
+    /// How long to wait for a pong. Default 20000 ms.
+    pub ping_timeout: Duration,
+    /// How long a websocket upgrade may take. Default 10000 ms.
+    pub upgrade_timeout: Duration,
+    /// Largest accepted POST body or websocket message, in bytes (Node `maxHttpBufferSize`).
+    /// Default 1e6.
+    pub max_http_buffer_size: usize,
+    /// Enabled transports. Default polling and websocket.
+    pub transports: Transports,
+    /// Whether polling sessions may upgrade to websocket. Default true.
+    pub allow_upgrades: bool,
+    /// Whether Engine.IO v3 clients are accepted. Default false.
+    pub allow_eio3: bool,
+    /// CORS. Default off.
+    pub cors: Option<Cors>,
+    /// The allow-request hook. Default none (every handshake allowed).
+    pub allow_request: Option<AllowRequest>,
+    /// How many packets may wait per session (outgoing buffer and command queue). Node has no
+    /// limit; default 1024.
+    pub max_buffered_packets: usize,
+    /// How long a server close on polling waits for a GET to carry the close packet. Default
+    /// 30000 ms, as Node's `closeTimeout`.
+    pub close_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let proto = engineio_proto::Config::default();
+        Config {
+            path: "/engine.io".to_owned(),
+            ping_interval: proto.ping_interval,
+            ping_timeout: proto.ping_timeout,
+            upgrade_timeout: proto.upgrade_timeout,
+            max_http_buffer_size: proto.max_payload,
+            transports: proto.transports,
+            allow_upgrades: proto.allow_upgrades,
+            allow_eio3: proto.allow_eio3,
+            cors: None,
+            allow_request: None,
+            max_buffered_packets: proto.max_buffered_packets,
+            close_timeout: proto.close_timeout,
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("path", &self.path)
+            .field("ping_interval", &self.ping_interval)
+            .field("ping_timeout", &self.ping_timeout)
+            .field("upgrade_timeout", &self.upgrade_timeout)
+            .field("max_http_buffer_size", &self.max_http_buffer_size)
+            .field("transports", &self.transports)
+            .field("allow_upgrades", &self.allow_upgrades)
+            .field("allow_eio3", &self.allow_eio3)
+            .field("cors", &self.cors)
+            .field("allow_request", &self.allow_request.is_some())
+            .field("max_buffered_packets", &self.max_buffered_packets)
+            .field("close_timeout", &self.close_timeout)
+            .finish()
+    }
+}
+
+impl Config {
+    /// Sets the allow-request hook from an async closure.
+    pub fn with_allow_request<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(&http::request::Parts) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), String>> + Send + 'static,
+    {
+        self.allow_request = Some(Arc::new(move |parts| Box::pin(hook(parts))));
+        self
+    }
+
+    /// The path prefix with exactly one trailing slash.
+    pub(crate) fn path_prefix(&self) -> String {
+        format!("{}/", self.path.trim_end_matches('/'))
+    }
+
+    /// The protocol-level settings.
+    pub(crate) fn protocol(&self) -> engineio_proto::Config {
+        engineio_proto::Config {
+            ping_interval: self.ping_interval,
+            ping_timeout: self.ping_timeout,
+            upgrade_timeout: self.upgrade_timeout,
+            close_timeout: self.close_timeout,
+            max_payload: self.max_http_buffer_size,
+            transports: self.transports,
+            allow_upgrades: self.allow_upgrades,
+            allow_eio3: self.allow_eio3,
+            max_buffered_packets: self.max_buffered_packets,
+        }
+    }
+}

@@ -1,0 +1,319 @@
+//! The session task: one tokio task per session owns its [`Session`] state machine, its
+//! websockets and its handler state, and runs the calling contract of `engineio-proto`.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use engineio_codec::Data;
+use engineio_proto::{
+    CloseReason, Event, HttpResponse, PostBody, PostStart, RequestId, Session, Transmit, WsId,
+};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::{sleep_until, timeout, Instant};
+
+use crate::service::Inner;
+use crate::socket::{Handler, Shared, Socket};
+use crate::ws::{BoxWebSocket, WsError, WsOut};
+
+/// What other tasks ask of a session task.
+pub(crate) enum Command {
+    /// A polling GET.
+    Get(oneshot::Sender<Reply>),
+    /// A polling POST, before its body is read.
+    PostStart {
+        binary: bool,
+        reply: oneshot::Sender<Reply>,
+    },
+    /// The body of an accepted POST.
+    PostBody {
+        req: RequestId,
+        body: PostBody,
+        reply: oneshot::Sender<Reply>,
+    },
+    /// A websocket for this sid (an upgrade attempt).
+    Upgrade(BoxWebSocket),
+    /// An application message.
+    Send(Data),
+    /// An application close.
+    Close(CloseReason),
+}
+
+/// The answer to an HTTP command.
+pub(crate) enum Reply {
+    Response(HttpResponse),
+    PostAccepted(RequestId),
+}
+
+/// How the first connection of a session arrived.
+pub(crate) enum First {
+    Polling(RequestId, oneshot::Sender<Reply>),
+    WebSocket(WsId, BoxWebSocket),
+}
+
+struct Driver<H: Handler> {
+    engine: Arc<Inner<H>>,
+    shared: Arc<Shared>,
+    session: Session,
+    replies: Vec<(RequestId, oneshot::Sender<Reply>)>,
+    next_id: u64,
+    ws: Option<(WsId, BoxWebSocket)>,
+    upgrade_ws: Option<(WsId, BoxWebSocket)>,
+    incoming_ws: Option<(WsId, BoxWebSocket)>,
+    conn: Option<H::Connection>,
+    write_timeout: Duration,
+}
+
+/// Runs a session until it closes.
+pub(crate) async fn run<H: Handler>(
+    engine: Arc<Inner<H>>,
+    shared: Arc<Shared>,
+    mut rx: mpsc::Receiver<Command>,
+    session: Session,
+    first: First,
+) {
+    let write_timeout = engine.config.ping_timeout;
+    let mut driver = Driver {
+        engine,
+        shared,
+        session,
+        replies: Vec::with_capacity(2),
+        next_id: 1,
+        ws: None,
+        upgrade_ws: None,
+        incoming_ws: None,
+        conn: None,
+        write_timeout,
+    };
+    match first {
+        First::Polling(req, reply) => driver.replies.push((req, reply)),
+        First::WebSocket(id, ws) => driver.ws = Some((id, ws)),
+    }
+    // The handshake goes out before the application hears of the session.
+    driver.write_transmits().await;
+    let socket = Socket {
+        shared: driver.shared.clone(),
+    };
+    driver.conn = Some(driver.engine.handler.on_connect(socket));
+
+    let sleep = sleep_until(Instant::now() + Duration::from_secs(86_400));
+    tokio::pin!(sleep);
+    loop {
+        if driver.drain().await {
+            return;
+        }
+        let deadline = driver.session.poll_timeout();
+        if let Some(at) = deadline {
+            sleep.as_mut().reset(Instant::from_std(at));
+        }
+        tokio::select! {
+            cmd = rx.recv() => match cmd {
+                Some(cmd) => driver.on_command(cmd),
+                // Unreachable while `shared` holds a sender; close cleanly anyway.
+                None => driver.session.close(now()),
+            },
+            msg = next_frame(&mut driver.ws) => driver.on_ws_message(true, msg),
+            msg = next_frame(&mut driver.upgrade_ws) => driver.on_ws_message(false, msg),
+            () = &mut sleep, if deadline.is_some() => driver.session.handle_timeout(now()),
+        }
+    }
+}
+
+fn now() -> std::time::Instant {
+    Instant::now().into_std()
+}
+
+async fn next_frame(
+    ws: &mut Option<(WsId, BoxWebSocket)>,
+) -> (Option<WsId>, Option<Result<engineio_codec::Frame, WsError>>) {
+    match ws {
+        Some((id, socket)) => (Some(*id), socket.next().await),
+        None => std::future::pending().await,
+    }
+}
+
+impl<H: Handler> Driver<H> {
+    fn next_request_id(&mut self) -> RequestId {
+        let id = RequestId(self.next_id);
+        self.next_id += 1;
+        id
+    }
+
+    fn on_command(&mut self, cmd: Command) {
+        let now = now();
+        match cmd {
+            Command::Get(reply) => {
+                let id = self.next_request_id();
+                self.replies.push((id, reply));
+                self.session.handle_get(now, id);
+            }
+            Command::PostStart { binary, reply } => {
+                let id = self.next_request_id();
+                match self.session.handle_post_start(now, id, binary) {
+                    PostStart::Accepted => {
+                        let _ = reply.send(Reply::PostAccepted(id));
+                    }
+                    PostStart::Refused => self.replies.push((id, reply)),
+                }
+            }
+            Command::PostBody { req, body, reply } => {
+                self.replies.push((req, reply));
+                self.session.handle_post_body(now, req, body);
+            }
+            Command::Upgrade(ws) => {
+                let id = WsId(self.next_request_id().0);
+                self.incoming_ws = Some((id, ws));
+                self.session.handle_ws_open(now, id);
+            }
+            Command::Send(data) => {
+                if let Err(e) = self.session.send(data) {
+                    tracing::debug!(sid = %self.shared.sid, "message dropped: {e}");
+                }
+            }
+            Command::Close(reason) => self.session.close_with(now, reason),
+        }
+    }
+
+    fn on_ws_message(
+        &mut self,
+        main: bool,
+        (id, msg): (Option<WsId>, Option<Result<engineio_codec::Frame, WsError>>),
+    ) {
+        let Some(id) = id else { return };
+        let now = now();
+        match msg {
+            Some(Ok(frame)) => self.session.handle_ws_frame(now, id, frame),
+            Some(Err(_)) | None => {
+                let error = matches!(msg, Some(Err(_)));
+                if main {
+                    self.ws = None;
+                } else {
+                    self.upgrade_ws = None;
+                }
+                self.session.handle_ws_closed(now, id, error);
+            }
+        }
+    }
+
+    /// Writes transmits and dispatches events. Returns true when the session is over.
+    async fn drain(&mut self) -> bool {
+        loop {
+            self.write_transmits().await;
+            // A websocket the session did not refuse is the upgrade candidate.
+            if let Some(ws) = self.incoming_ws.take() {
+                self.upgrade_ws = Some(ws);
+            }
+            let Some(event) = self.session.poll_event() else {
+                return false;
+            };
+            match event {
+                Event::Message(data) => {
+                    if let Some(conn) = self.conn.as_mut() {
+                        self.engine.handler.on_message(conn, data);
+                    }
+                }
+                Event::Upgraded => {
+                    self.ws = self.upgrade_ws.take();
+                    self.shared.upgraded.store(true, Ordering::Release);
+                    if let Some(conn) = self.conn.as_mut() {
+                        self.engine.handler.on_upgrade(conn);
+                    }
+                }
+                Event::Closed(reason) => {
+                    self.write_transmits().await;
+                    self.engine.remove_session(&self.shared.sid);
+                    if let Some(conn) = self.conn.take() {
+                        self.engine.handler.on_disconnect(conn, reason);
+                    }
+                    return true;
+                }
+            }
+        }
+    }
+
+    /// Writes every pending transmit; websocket writes are bounded by `write_timeout` (a peer
+    /// that stops reading is a transport error).
+    async fn write_transmits(&mut self) {
+        let mut dirty = [false; 2];
+        while let Some(transmit) = self.session.poll_transmit() {
+            match transmit {
+                Transmit::Http { req, response } => {
+                    if let Some(pos) = self.replies.iter().position(|(id, _)| *id == req) {
+                        let (_, reply) = self.replies.swap_remove(pos);
+                        let _ = reply.send(Reply::Response(response));
+                    }
+                }
+                Transmit::Ws { ws, frame } => {
+                    let Some(slot) = self.slot(ws) else { continue };
+                    dirty[usize::from(slot == 1)] = true;
+                    if !self.write(ws, WsOut::Frame(frame)).await {
+                        self.fail_ws(ws);
+                    }
+                }
+                Transmit::WsClose { ws, code } => {
+                    if let Some(mut socket) = self.take_ws(ws) {
+                        let _ = timeout(self.write_timeout, socket.send(WsOut::Close(code))).await;
+                    }
+                }
+            }
+        }
+        let write_timeout = self.write_timeout;
+        for (i, slot) in [&mut self.ws, &mut self.upgrade_ws].into_iter().enumerate() {
+            if !dirty[i] {
+                continue;
+            }
+            if let Some((id, socket)) = slot {
+                let id = *id;
+                if !matches!(timeout(write_timeout, socket.flush()).await, Ok(Ok(()))) {
+                    *slot = None;
+                    self.session.handle_ws_closed(now(), id, true);
+                }
+            }
+        }
+    }
+
+    /// 0 = main, 1 = upgrade (or the incoming one, which becomes the upgrade).
+    fn slot(&self, ws: WsId) -> Option<u8> {
+        if self.ws.as_ref().is_some_and(|(id, _)| *id == ws) {
+            Some(0)
+        } else if self.upgrade_ws.as_ref().is_some_and(|(id, _)| *id == ws)
+            || self.incoming_ws.as_ref().is_some_and(|(id, _)| *id == ws)
+        {
+            Some(1)
+        } else {
+            None
+        }
+    }
+
+    fn socket_mut(&mut self, ws: WsId) -> Option<&mut BoxWebSocket> {
+        [&mut self.ws, &mut self.upgrade_ws, &mut self.incoming_ws]
+            .into_iter()
+            .flatten()
+            .find(|(id, _)| *id == ws)
+            .map(|(_, s)| s)
+    }
+
+    fn take_ws(&mut self, ws: WsId) -> Option<BoxWebSocket> {
+        for slot in [&mut self.ws, &mut self.upgrade_ws, &mut self.incoming_ws] {
+            if slot.as_ref().is_some_and(|(id, _)| *id == ws) {
+                return slot.take().map(|(_, s)| s);
+            }
+        }
+        None
+    }
+
+    async fn write(&mut self, ws: WsId, out: WsOut) -> bool {
+        let write_timeout = self.write_timeout;
+        match self.socket_mut(ws) {
+            Some(socket) => matches!(timeout(write_timeout, socket.feed(out)).await, Ok(Ok(()))),
+            None => true,
+        }
+    }
+
+    fn fail_ws(&mut self, ws: WsId) {
+        if self.take_ws(ws).is_some() {
+            self.session.handle_ws_closed(now(), ws, true);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! Plain hyper 1 support: a service function and an accept loop.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpListener;
+
+use crate::service::{is_websocket_upgrade, Dispatch, ResponseBody};
+use crate::socket::Handler;
+use crate::ws::TungsteniteWs;
+use crate::EngineIo;
+
+impl<H: Handler> EngineIo<H> {
+    /// Handles a hyper request on the Engine.IO path, including websocket upgrades
+    /// (hyper upgrade + tokio-tungstenite).
+    pub async fn handle_hyper(&self, mut req: Request<Incoming>) -> Response<ResponseBody> {
+        let on_upgrade = is_websocket_upgrade(req.headers()).then(|| hyper::upgrade::on(&mut req));
+        match self.dispatch(req).await {
+            Dispatch::Response(response) => response,
+            Dispatch::WebSocket { response, accept } => {
+                if let Some(on_upgrade) = on_upgrade {
+                    let max = accept.max_message_size();
+                    tokio::spawn(async move {
+                        match on_upgrade.await {
+                            Ok(upgraded) => {
+                                let ws = TungsteniteWs::from_upgraded(TokioIo::new(upgraded), max).await;
+                                accept.run(ws).await;
+                            }
+                            Err(e) => tracing::debug!("websocket upgrade failed: {e}"),
+                        }
+                    });
+                }
+                response
+            }
+        }
+    }
+}
+
+/// Serves `engine` on `listener` with hyper (HTTP/1.1 and HTTP/2); requests outside the
+/// Engine.IO path go to `fallback`.
+pub async fn serve_with<H, F, Fut>(listener: TcpListener, engine: EngineIo<H>, fallback: F) -> std::io::Result<()>
+where
+    H: Handler,
+    F: Fn(Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Response<ResponseBody>> + Send + 'static,
+{
+    loop {
+        let (stream, _addr): (_, SocketAddr) = match listener.accept().await {
+            Ok(conn) => conn,
+            Err(e) => {
+                tracing::warn!("accept failed: {e}");
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let engine = engine.clone();
+        let fallback = fallback.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+                let engine = engine.clone();
+                let fallback = fallback.clone();
+                async move {
+                    if engine.matches(req.uri().path()) {
+                        Ok::<_, Infallible>(engine.handle_hyper(req).await)
+                    } else {
+                        Ok(fallback(req).await)
+                    }
+                }
+            });
+            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+            if let Err(e) = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).await {
+                tracing::debug!("connection error: {e}");
+            }
+        });
+    }
+}
+
+/// Serves `engine` on `listener`; other paths get 404.
+pub async fn serve<H: Handler>(listener: TcpListener, engine: EngineIo<H>) -> std::io::Result<()> {
+    serve_with(listener, engine, |_req| async {
+        let mut response = Response::new(Full::new(Bytes::from_static(b"Not Found")));
+        *response.status_mut() = StatusCode::NOT_FOUND;
+        response
+    })
+    .await
+}

@@ -1,0 +1,55 @@
+//! `engineio`: the Engine.IO server on tokio.
+//!
+//! This is the async layer of the workspace. It runs the sans-IO state machine of
+//! `engineio-proto` in one task per session (timers, polling requests and websocket frames all
+//! arrive in that task), and exposes one framework-neutral boundary:
+//!
+//! - [`EngineIo::dispatch`]: an `http::Request` with any streaming body in, a [`Dispatch`] out
+//!   (a response to write, or a websocket to accept and hand to [`AcceptWebSocket::run`]);
+//! - [`WebSocket`]: the small trait an integration implements over its own websocket type
+//!   ([`TungsteniteWs`] covers hyper upgrades);
+//! - [`serve`] / [`serve_with`] / [`EngineIo::handle_hyper`]: a plain hyper 1 server.
+//!
+//! Applications implement [`Handler`]: `on_connect` receives a [`Socket`] handle (send text or
+//! binary, close), `on_message` each message, `on_disconnect` the close reason.
+//!
+//! ```no_run
+//! use engineio::{Config, Data, EngineIo, Handler, Socket, CloseReason};
+//!
+//! struct Echo;
+//! impl Handler for Echo {
+//!     type Connection = Socket;
+//!     fn on_connect(&self, socket: Socket) -> Socket { socket }
+//!     fn on_message(&self, socket: &mut Socket, data: Data) { let _ = socket.try_send(data); }
+//!     fn on_disconnect(&self, socket: Socket, reason: CloseReason) {
+//!         println!("{} left: {reason}", socket.sid());
+//!     }
+//! }
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let engine = EngineIo::new(Config::default(), Echo);
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//! engineio::serve(listener, engine).await
+//! # }
+//! ```
+
+mod config;
+mod cors;
+mod driver;
+mod error;
+mod hyper_server;
+mod service;
+mod socket;
+mod ws;
+
+pub use config::{AllowRequest, Config, Cors, CorsOrigin};
+pub use engineio_codec::{Data, Frame, ProtocolVersion, Sid};
+pub use engineio_proto::{CloseReason, TransportKind, Transports};
+pub use error::Error;
+pub use hyper_server::{serve, serve_with};
+pub use service::{is_websocket_upgrade, AcceptWebSocket, BoxError, Dispatch, EngineIo, ResponseBody};
+pub use socket::{Handler, Socket};
+pub use ws::{tungstenite_config, BoxWebSocket, TungsteniteWs, WebSocket, WsError, WsOut};
+
+pub use engineio_codec as codec;
+pub use engineio_proto as proto;

@@ -1,0 +1,406 @@
+//! The framework-neutral entry point: an `http::Request` with a streaming body in, an
+//! `http::Response` (or a websocket to accept) out.
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, RwLock};
+
+use bytes::Bytes;
+use engineio_codec::{PayloadDecoder, Sid};
+use engineio_proto::{
+    route, HttpResponse, Method, Opening, PostBody, Query, RequestError, RequestId, RequestInfo,
+    Route, Session, TransportKind, WsId,
+};
+use http::header::{self, HeaderMap, HeaderValue};
+use http::{Request, Response, StatusCode};
+use http_body::Body;
+use http_body_util::{BodyExt, Full};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::cors;
+use crate::driver::{self, Command, First, Reply};
+use crate::socket::{Handler, Shared};
+use crate::ws::{BoxWebSocket, WebSocket};
+use crate::Config;
+
+/// The response body type of every Engine.IO response.
+pub type ResponseBody = Full<Bytes>;
+
+/// The error type a request body may fail with.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// An Engine.IO server: cheap to clone, shared by every request.
+pub struct EngineIo<H: Handler> {
+    pub(crate) inner: Arc<Inner<H>>,
+}
+
+impl<H: Handler> Clone for EngineIo<H> {
+    fn clone(&self) -> Self {
+        EngineIo {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+pub(crate) struct Inner<H: Handler> {
+    pub(crate) config: Config,
+    pub(crate) proto: engineio_proto::Config,
+    pub(crate) path_prefix: String,
+    pub(crate) handler: H,
+    sessions: RwLock<HashMap<Sid, Arc<Shared>>>,
+}
+
+impl<H: Handler> Inner<H> {
+    pub(crate) fn remove_session(&self, sid: &Sid) {
+        if let Ok(mut map) = self.sessions.write() {
+            map.remove(sid);
+        }
+    }
+
+    fn session(&self, sid: &Sid) -> Option<Arc<Shared>> {
+        self.sessions.read().ok()?.get(sid).cloned()
+    }
+}
+
+/// What to do with a request.
+pub enum Dispatch<H: Handler> {
+    /// Write this response.
+    Response(Response<ResponseBody>),
+    /// Accept the websocket: write `response` (101) the framework's way (or let the framework's
+    /// websocket support do the handshake), then hand the websocket to `accept.run(ws)`.
+    WebSocket {
+        /// The 101 Switching Protocols response (for hyper-style upgrades).
+        response: Response<ResponseBody>,
+        /// Finishes the job once the websocket is open.
+        accept: AcceptWebSocket<H>,
+    },
+}
+
+/// A websocket the server has agreed to take (a handshake or an upgrade).
+pub struct AcceptWebSocket<H: Handler> {
+    engine: EngineIo<H>,
+    kind: WsKind,
+}
+
+enum WsKind {
+    Handshake(engineio_codec::ProtocolVersion),
+    Upgrade(Sid),
+}
+
+impl<H: Handler> AcceptWebSocket<H> {
+    /// The largest message the websocket implementation should accept (configure its limit to this).
+    pub fn max_message_size(&self) -> usize {
+        self.engine.inner.config.max_http_buffer_size
+    }
+
+    /// Runs the websocket: for a handshake this drives the whole session and returns when it
+    /// ends; for an upgrade it hands the websocket to the session's task and returns.
+    pub async fn run(self, ws: impl WebSocket) {
+        let ws: BoxWebSocket = Box::new(ws);
+        match self.kind {
+            WsKind::Handshake(version) => {
+                self.engine
+                    .start_session(version, First::WebSocket(WsId(0), ws), false)
+                    .await
+            }
+            WsKind::Upgrade(sid) => {
+                if let Some(shared) = self.engine.inner.session(&sid) {
+                    let _ = shared.tx.send(Command::Upgrade(ws)).await;
+                }
+            }
+        }
+    }
+}
+
+impl<H: Handler> EngineIo<H> {
+    /// A server with this configuration and handler.
+    pub fn new(config: Config, handler: H) -> Self {
+        let proto = config.protocol();
+        let path_prefix = config.path_prefix();
+        EngineIo {
+            inner: Arc::new(Inner {
+                config,
+                proto,
+                path_prefix,
+                handler,
+                sessions: RwLock::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The handler.
+    pub fn handler(&self) -> &H {
+        &self.inner.handler
+    }
+
+    /// Whether a request path belongs to this server (prefix match on `path` + `/`).
+    pub fn matches(&self, path: &str) -> bool {
+        path.starts_with(&self.inner.path_prefix)
+            || path == self.inner.path_prefix.trim_end_matches('/')
+    }
+
+    /// How many sessions are open.
+    pub fn session_count(&self) -> usize {
+        self.inner.sessions.read().map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// Closes every session with "server shutting down".
+    pub fn close_all(&self) {
+        let sessions: Vec<Arc<Shared>> = match self.inner.sessions.read() {
+            Ok(map) => map.values().cloned().collect(),
+            Err(_) => return,
+        };
+        for shared in sessions {
+            crate::Socket { shared }.close_with(engineio_proto::CloseReason::ServerShuttingDown);
+        }
+    }
+
+    /// Handles one request on the Engine.IO path.
+    pub async fn dispatch<B>(&self, req: Request<B>) -> Dispatch<H>
+    where
+        B: Body<Data = Bytes> + Send,
+        B::Error: Into<BoxError>,
+    {
+        let (parts, body) = req.into_parts();
+        let websocket = is_websocket_upgrade(&parts.headers);
+        let cors_headers = match (&self.inner.config.cors, websocket) {
+            (Some(cfg), false) => cors::headers(cfg, &parts.headers),
+            _ => HeaderMap::new(),
+        };
+        let method = Method::from_name(parts.method.as_str());
+        if method == Method::Options && self.inner.config.cors.is_some() {
+            let mut response = Response::new(Full::new(Bytes::new()));
+            *response.status_mut() = StatusCode::NO_CONTENT;
+            response.headers_mut().extend(cors_headers);
+            cors::add_preflight(response.headers_mut(), &parts.headers);
+            return Dispatch::Response(response);
+        }
+        let query_str = parts.uri.query().unwrap_or("");
+        let info = RequestInfo {
+            method,
+            query: Query::parse(query_str),
+            origin: parts.headers.get(header::ORIGIN).map(|v| v.as_bytes()),
+            websocket_upgrade: websocket,
+        };
+        let routed = route(&self.inner.proto, &info, |sid| {
+            self.inner.session(sid).map(|s| s.transport())
+        });
+        let reply = |response: HttpResponse| Dispatch::Response(to_http(response, cors_headers.clone()));
+        let refuse = |err: RequestError| {
+            if websocket {
+                Dispatch::Response(ws_refusal(&err))
+            } else {
+                Dispatch::Response(to_http(HttpResponse::error(&err), cors_headers.clone()))
+            }
+        };
+        let route = match routed {
+            Ok(route) => route,
+            Err(err) => return refuse(err),
+        };
+        match route {
+            Route::Handshake {
+                version,
+                transport,
+                b64,
+            } => {
+                if let Some(hook) = &self.inner.config.allow_request {
+                    if let Err(message) = hook(&parts).await {
+                        let message = (!message.is_empty()).then_some(message);
+                        return refuse(RequestError::Forbidden(message));
+                    }
+                }
+                if let Err(err) = self.inner.proto.accept_version(version) {
+                    return refuse(err);
+                }
+                match transport {
+                    TransportKind::WebSocket => self.accept_ws(&parts.headers, WsKind::Handshake(version)),
+                    TransportKind::Polling => {
+                        let (tx, rx) = oneshot::channel();
+                        let engine = self.clone();
+                        tokio::spawn(async move {
+                            engine
+                                .start_session(version, First::Polling(RequestId(0), tx), b64)
+                                .await
+                        });
+                        reply(await_response(rx).await)
+                    }
+                }
+            }
+            Route::PollGet(sid) => {
+                let (tx, rx) = oneshot::channel();
+                reply(self.command(&sid, Command::Get(tx), rx).await)
+            }
+            Route::PollPost(sid) => reply(self.post(&sid, &parts.headers, body).await),
+            Route::PollOtherMethod(_) => reply(HttpResponse::empty(500)),
+            Route::Upgrade(sid) => self.accept_ws(&parts.headers, WsKind::Upgrade(sid)),
+            Route::RejectUpgrade => refuse(RequestError::BadRequest),
+        }
+    }
+
+    fn accept_ws(&self, headers: &HeaderMap, kind: WsKind) -> Dispatch<H> {
+        let Some(key) = headers.get(header::SEC_WEBSOCKET_KEY) else {
+            return Dispatch::Response(ws_refusal(&RequestError::BadRequest));
+        };
+        let accept_key = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+        let mut response = Response::new(Full::new(Bytes::new()));
+        *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+        let h = response.headers_mut();
+        h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+        h.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+        if let Ok(v) = HeaderValue::from_str(&accept_key) {
+            h.insert(header::SEC_WEBSOCKET_ACCEPT, v);
+        }
+        Dispatch::WebSocket {
+            response,
+            accept: AcceptWebSocket {
+                engine: self.clone(),
+                kind,
+            },
+        }
+    }
+
+    async fn command(&self, sid: &Sid, cmd: Command, rx: oneshot::Receiver<Reply>) -> HttpResponse {
+        let Some(shared) = self.inner.session(sid) else {
+            return HttpResponse::error(&RequestError::UnknownSid);
+        };
+        if shared.tx.send(cmd).await.is_err() {
+            return HttpResponse::error(&RequestError::UnknownSid);
+        }
+        await_response(rx).await
+    }
+
+    async fn post<B>(&self, sid: &Sid, headers: &HeaderMap, body: B) -> HttpResponse
+    where
+        B: Body<Data = Bytes> + Send,
+        B::Error: Into<BoxError>,
+    {
+        let Some(shared) = self.inner.session(sid) else {
+            return HttpResponse::error(&RequestError::UnknownSid);
+        };
+        let binary = headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"application/octet-stream"));
+        let (tx, rx) = oneshot::channel();
+        if shared.tx.send(Command::PostStart { binary, reply: tx }).await.is_err() {
+            return HttpResponse::error(&RequestError::UnknownSid);
+        }
+        let req = match rx.await {
+            Ok(Reply::PostAccepted(req)) => req,
+            Ok(Reply::Response(response)) => return response,
+            Err(_) => return HttpResponse::error(&RequestError::UnknownSid),
+        };
+        let max = self.inner.config.max_http_buffer_size;
+        let declared_too_large = headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .is_some_and(|len| len > max as u64);
+        let body = if declared_too_large {
+            PostBody::TooLarge
+        } else {
+            read_body(body, PayloadDecoder::new(shared.version, binary, max)).await
+        };
+        let (tx, rx) = oneshot::channel();
+        if shared.tx.send(Command::PostBody { req, body, reply: tx }).await.is_err() {
+            return HttpResponse::error(&RequestError::UnknownSid);
+        }
+        await_response(rx).await
+    }
+
+    /// Creates a session, registers it and runs its task to the end.
+    async fn start_session(&self, version: engineio_codec::ProtocolVersion, first: First, b64: bool) {
+        let sid = loop {
+            let sid = Sid::from_random(rand::random::<[u8; 15]>());
+            if self.inner.session(&sid).is_none() {
+                break sid;
+            }
+        };
+        let opening = match &first {
+            First::Polling(req, _) => Opening::Polling { req: *req, b64 },
+            First::WebSocket(ws, _) => Opening::WebSocket { ws: *ws },
+        };
+        let session = Session::new(tokio::time::Instant::now().into_std(), sid, version, opening, &self.inner.proto);
+        let (tx, rx) = mpsc::channel(self.inner.config.max_buffered_packets.max(1));
+        let shared = Arc::new(Shared {
+            sid,
+            version,
+            tx,
+            upgraded: AtomicBool::new(matches!(first, First::WebSocket(..))),
+        });
+        if let Ok(mut map) = self.inner.sessions.write() {
+            map.insert(sid, shared.clone());
+        }
+        driver::run(self.inner.clone(), shared, rx, session, first).await;
+    }
+}
+
+async fn await_response(rx: oneshot::Receiver<Reply>) -> HttpResponse {
+    match rx.await {
+        Ok(Reply::Response(response)) => response,
+        Ok(Reply::PostAccepted(_)) | Err(_) => HttpResponse::error(&RequestError::UnknownSid),
+    }
+}
+
+async fn read_body<B>(body: B, mut decoder: PayloadDecoder) -> PostBody
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    let mut body = std::pin::pin!(body);
+    while let Some(frame) = body.frame().await {
+        match frame {
+            Ok(frame) => {
+                if let Ok(data) = frame.into_data() {
+                    if decoder.push(&data).is_err() {
+                        return PostBody::TooLarge;
+                    }
+                }
+            }
+            // The peer went away mid-body: nothing to deliver.
+            Err(_) => {
+                return PostBody::Decoded(engineio_codec::DecodedPayload {
+                    packets: Vec::new(),
+                    error: None,
+                })
+            }
+        }
+    }
+    PostBody::Decoded(decoder.finish())
+}
+
+/// Whether the headers ask for a websocket upgrade.
+pub fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+/// The one place a protocol response becomes an `http::Response`.
+fn to_http(response: HttpResponse, extra: HeaderMap) -> Response<ResponseBody> {
+    let mut out = Response::new(Full::new(response.body));
+    *out.status_mut() = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let h = out.headers_mut();
+    if let Some(ct) = response.content_type {
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.extend(extra);
+    out
+}
+
+/// A refused websocket upgrade: Node writes `400 Bad Request`, `Connection: close`,
+/// `Content-type: text/html` and the message as the body, then drops the socket.
+fn ws_refusal(err: &RequestError) -> Response<ResponseBody> {
+    let mut out = Response::new(Full::new(Bytes::from(err.to_string())));
+    *out.status_mut() = StatusCode::BAD_REQUEST;
+    let h = out.headers_mut();
+    h.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    out
+}

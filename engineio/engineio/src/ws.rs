@@ -1,0 +1,128 @@
+//! The websocket boundary: a small trait each integration implements over its own websocket
+//! type, and the implementation over tokio-tungstenite.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use engineio_codec::Frame;
+use futures_util::{Sink, Stream};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+
+/// A websocket error, whatever the implementation.
+pub type WsError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What the server writes to a websocket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WsOut {
+    /// A data frame.
+    Frame(Frame),
+    /// A close frame with an optional code (1009 for a message too big), then the end.
+    Close(Option<u16>),
+}
+
+/// A server-side websocket, as Engine.IO needs it.
+///
+/// - As a `Stream`: yields each text or binary message as a [`Frame`]; control frames are the
+///   implementation's business; the stream ends when the peer closes.
+/// - As a `Sink<WsOut>`: writes frames; [`WsOut::Close`] sends a close frame.
+///
+/// Implemented for every type with those bounds; see [`TungsteniteWs`].
+pub trait WebSocket:
+    Stream<Item = Result<Frame, WsError>> + Sink<WsOut, Error = WsError> + Send + Unpin + 'static
+{
+}
+
+impl<T> WebSocket for T where
+    T: Stream<Item = Result<Frame, WsError>> + Sink<WsOut, Error = WsError> + Send + Unpin + 'static
+{
+}
+
+/// A boxed [`WebSocket`].
+pub type BoxWebSocket = Box<dyn WebSocket>;
+
+/// [`WebSocket`] over a tokio-tungstenite stream (used for plain hyper, axum and warp-style upgrades).
+pub struct TungsteniteWs<S> {
+    inner: WebSocketStream<S>,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> TungsteniteWs<S> {
+    /// Wraps an already upgraded connection (the HTTP 101 has been sent).
+    pub async fn from_upgraded(io: S, max_message_size: usize) -> Self {
+        let config = tungstenite_config(max_message_size);
+        let inner = WebSocketStream::from_raw_socket(
+            io,
+            tokio_tungstenite::tungstenite::protocol::Role::Server,
+            Some(config),
+        )
+        .await;
+        TungsteniteWs { inner }
+    }
+
+    /// Wraps an existing tokio-tungstenite stream.
+    pub fn new(inner: WebSocketStream<S>) -> Self {
+        TungsteniteWs { inner }
+    }
+}
+
+/// The tungstenite limits for a given Engine.IO max payload: a little above it, so that the
+/// session can answer a slightly larger message with close code 1009 itself.
+pub fn tungstenite_config(max_message_size: usize) -> WebSocketConfig {
+    let limit = max_message_size.saturating_add(64);
+    WebSocketConfig::default()
+        .max_message_size(Some(limit))
+        .max_frame_size(Some(limit))
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Stream for TungsteniteWs<S> {
+    type Item = Result<Frame, WsError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            let msg = match Pin::new(&mut self.inner).poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(Box::new(e)))),
+                Poll::Ready(Some(Ok(msg))) => msg,
+            };
+            return Poll::Ready(Some(Ok(match msg {
+                Message::Text(text) => Frame::Text(text.as_str().to_owned()),
+                Message::Binary(bytes) => Frame::Binary(bytes),
+                Message::Close(_) => return Poll::Ready(None),
+                Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
+            })));
+        }
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Sink<WsOut> for TungsteniteWs<S> {
+    type Error = WsError;
+
+    fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
+        Pin::new(&mut self.inner).poll_ready(cx).map_err(|e| Box::new(e) as WsError)
+    }
+
+    fn start_send(mut self: Pin<&mut Self>, item: WsOut) -> Result<(), WsError> {
+        let msg = match item {
+            WsOut::Frame(Frame::Text(text)) => Message::Text(text.into()),
+            WsOut::Frame(Frame::Binary(bytes)) => Message::Binary(bytes),
+            WsOut::Close(code) => Message::Close(code.map(|c| CloseFrame {
+                code: CloseCode::from(c),
+                reason: "".into(),
+            })),
+        };
+        Pin::new(&mut self.inner).start_send(msg).map_err(|e| Box::new(e) as WsError)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
+        Pin::new(&mut self.inner).poll_flush(cx).map_err(|e| Box::new(e) as WsError)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
+        Pin::new(&mut self.inner).poll_close(cx).map_err(|e| Box::new(e) as WsError)
+    }
+}
+

@@ -1,0 +1,89 @@
+//! The deadline table: every timer of a session in one place.
+
+use std::time::Instant;
+
+/// Every timer a session can have armed. One enum, one small table, no task per timer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    /// v4: when the next server ping is due.
+    PingInterval,
+    /// v4: the pong deadline after a ping; v3: the deadline for the next client ping.
+    PingTimeout,
+    /// The deadline for an upgrading websocket to send `5`.
+    Upgrade,
+    /// How long a server-initiated close waits for a polling GET to carry the `1` packet.
+    CloseDrain,
+}
+
+impl Timer {
+    const ALL: [Timer; 4] = [
+        Timer::PingInterval,
+        Timer::PingTimeout,
+        Timer::Upgrade,
+        Timer::CloseDrain,
+    ];
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A deadline per [`Timer`], `None` when not armed.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TimerTable {
+    deadlines: [Option<Instant>; 4],
+}
+
+impl TimerTable {
+    pub(crate) fn set(&mut self, timer: Timer, at: Instant) {
+        self.deadlines[timer.index()] = Some(at);
+    }
+
+    pub(crate) fn clear(&mut self, timer: Timer) {
+        self.deadlines[timer.index()] = None;
+    }
+
+    pub(crate) fn clear_all(&mut self) {
+        self.deadlines = [None; 4];
+    }
+
+    pub(crate) fn get(&self, timer: Timer) -> Option<Instant> {
+        self.deadlines[timer.index()]
+    }
+
+    /// The earliest armed deadline.
+    pub(crate) fn next(&self) -> Option<Instant> {
+        self.deadlines.iter().flatten().min().copied()
+    }
+
+    /// Disarms and returns the first timer whose deadline is at or before `now`.
+    pub(crate) fn take_expired(&mut self, now: Instant) -> Option<Timer> {
+        let timer = Timer::ALL
+            .into_iter()
+            .filter(|t| self.get(*t).is_some_and(|at| at <= now))
+            .min_by_key(|t| self.get(*t))?;
+        self.clear(timer);
+        Some(timer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn earliest_deadline_fires_first() {
+        let t0 = Instant::now();
+        let mut table = TimerTable::default();
+        table.set(Timer::PingTimeout, t0 + Duration::from_millis(20));
+        table.set(Timer::Upgrade, t0 + Duration::from_millis(10));
+        assert_eq!(table.next(), Some(t0 + Duration::from_millis(10)));
+        assert_eq!(table.take_expired(t0), None);
+        let later = t0 + Duration::from_millis(30);
+        assert_eq!(table.take_expired(later), Some(Timer::Upgrade));
+        assert_eq!(table.take_expired(later), Some(Timer::PingTimeout));
+        assert_eq!(table.take_expired(later), None);
+        assert_eq!(table.next(), None);
+    }
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every test of the workspace: formatting, lints, the Rust tests, the layering check, and
+# the conformance suite (official npm clients) against every integration.
+# Usage: ./scripts/test-all.sh        (from anywhere; installs the npm packages it needs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "sans-IO crates depend on no runtime"
+for crate in engineio-codec engineio-proto; do
+  if cargo tree -e normal -p "$crate" --locked | grep -E '^[^a-z]*(tokio|hyper|http-body) ' ; then
+    echo "error: $crate depends on a runtime crate" >&2
+    exit 1
+  fi
+done
+
+step "cargo test --workspace"
+cargo test --workspace --locked
+
+step "criterion benches build"
+cargo bench --workspace --locked --no-run
+
+step "build conformance-server (release)"
+cargo build --release --locked -p conformance --bin conformance-server
+
+step "conformance suite (official npm clients)"
+server="$PWD/target/release/conformance-server"
+for integration in ${CONFORMANCE_INTEGRATIONS:-hyper}; do
+  step "conformance through --integration $integration"
+  CONFORMANCE_SERVER="$server" CONFORMANCE_SERVER_ARGS="--integration $integration" \
+    bash conformance/run-suite.sh || { echo "conformance FAILED through integration: $integration" >&2; exit 1; }
+done
+
+step "all tests passed"
