@@ -163,12 +163,14 @@ describe("v3 polling payloads (raw)", () => {
     assert.equal(get.text, "6:4hello");
     // € is 1 UTF-16 unit (3 bytes), 😀 is 2 units (4 bytes)
     assert.equal((await post3(server, sid, "2:4€3:4😀")).text, "ok");
+    await sleep(50); // several packets: let the echoes all be queued
     assert.equal((await get3(server, sid)).text, "2:4€3:4😀");
   });
 
   serverTest(srv, "several packets in one POST come back in one GET", async ({ server }) => {
     const { sid } = await pollingHandshake(server, "", 3);
     assert.equal((await post3(server, sid, enc3("4a", "4bb", "4ccc"))).text, "ok");
+    await sleep(50); // several packets: let the echoes all be queued
     assert.equal((await get3(server, sid)).text, enc3("4a", "4bb", "4ccc"));
   });
 
@@ -192,6 +194,7 @@ describe("v3 polling payloads (raw)", () => {
   serverTest(srv, "no b64: binary echo as binary payload (application/octet-stream)", async ({ server }) => {
     const { sid } = await pollingHandshake(server, "", 3);
     assert.equal((await post3(server, sid, "6:4hello10:b4AQIDBA==")).text, "ok");
+    await sleep(50); // several packets: let the echoes all be queued
     const get = await get3(server, sid);
     assert.equal(get.status, 200);
     assert.equal(normType(get.headers["content-type"]), "application/octet-stream");
@@ -214,6 +217,7 @@ describe("v3 polling payloads (raw)", () => {
     const post = await post3(server, sid, body, { headers: { "Content-Type": "application/octet-stream" } });
     assert.equal(post.status, 200);
     assert.equal(post.text, "ok");
+    await sleep(50);
     const get = await get3(server, sid);
     assert.equal(normType(get.headers["content-type"]), "application/octet-stream");
     assert.equal(get.body.toString("hex"), body.toString("hex"));

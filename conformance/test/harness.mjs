@@ -16,8 +16,14 @@
 // Profile `eio3`: the same with allowEIO3 true. Profile `eio`: EIO=3 (and a
 // missing EIO) is refused with code 5.
 //
+// Profiles `sio` and `sio-full`: a Socket.IO server at path `/socket.io/`,
+// specified in ../SIO_CONTRACT.md (tests: sio-*.test.mjs).
+// The Node reference for every profile is `node reference/server.mjs`; a
+// command naming reference/eio-server.mjs or reference/sio-server.mjs is
+// pointed at the script matching the profile.
+//
 // Env:
-//   CONFORMANCE_SERVER       command (required), e.g. `node reference/eio-server.mjs`
+//   CONFORMANCE_SERVER       command (required), e.g. `node reference/server.mjs`
 //   CONFORMANCE_SERVER_ARGS  extra args appended (e.g. `--integration axum`)
 //   CONFORMANCE_REFERENCE=1  the server is Node's engine.io: skips the few
 //                            checks where the Node server is known to be buggy
@@ -28,7 +34,7 @@ import http from "node:http";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { test, before, after } from "node:test";
+import { test, before, after, describe } from "node:test";
 import WebSocket from "ws";
 
 export const CONFORMANCE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -38,6 +44,7 @@ export const PING_INTERVAL = 300;
 export const PING_TIMEOUT = 200;
 export const MAX_PAYLOAD = 1000000;
 export const ENGINE_PATH = "/engine.io/";
+export const SIO_PATH = "/socket.io/";
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -220,6 +227,29 @@ class ServerProcess {
   wsUrl(query = "") {
     return `${this.wsBase}${ENGINE_PATH}${query ? "?" + query : ""}`;
   }
+
+  /** Engine.IO endpoint of a Socket.IO profile (path /socket.io/). */
+  sioUrl(query = "") {
+    return `${this.base}${SIO_PATH}${query ? "?" + query : ""}`;
+  }
+
+  sioWsUrl(query = "") {
+    return `${this.wsBase}${SIO_PATH}${query ? "?" + query : ""}`;
+  }
+}
+
+// The Node reference servers: reference/server.mjs serves every profile; the
+// per-protocol scripts only their own, so a command naming one of them is
+// pointed at the right script for the profile (any other command is untouched).
+const REFERENCE_SCRIPTS = { eio: "eio-server.mjs", eio3: "eio-server.mjs", sio: "sio-server.mjs", "sio-full": "sio-server.mjs" };
+
+function referenceScriptFor(argv, profile) {
+  const want = REFERENCE_SCRIPTS[profile];
+  if (!want) return argv;
+  return argv.map((a) => {
+    const m = /^(.*?)((?:^|[\\/])reference[\\/])(eio|sio)-server\.mjs$/.exec(a);
+    return m ? `${m[1]}${m[2]}${want}` : a;
+  });
 }
 
 export async function startServer({ profile = "eio" } = {}) {
@@ -234,18 +264,19 @@ export async function startServer({ profile = "eio" } = {}) {
   let lastErr;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const argv = [...splitCommand(cmd), "--profile", profile, "--port", String(port), ...extra];
+    const argv = [...referenceScriptFor(splitCommand(cmd), profile), "--profile", profile, "--port", String(port), ...extra];
     const srv = new ServerProcess(argv, port);
     try {
       await srv.waitListening(timeoutMs);
       return srv;
     } catch (err) {
+      const exitedByItself = srv.exit !== null;
       await srv.stop();
       lastErr = new Error(
         `${err.message}\ncommand: ${JSON.stringify(argv)}\n--- server output ---\n${srv.log || "(none)"}`,
       );
-      // an early exit may be a port race: retry with another port
-      if (!srv.exit || srv.exit.error) break;
+      // an early exit may be a port race: retry with another port (not after a timeout)
+      if (!exitedByItself || srv.exit.error) break;
     }
   }
   throw lastErr;
@@ -629,4 +660,217 @@ export async function eventually(fn, timeout = 1000, every = 20, what = "conditi
     await sleep(every);
   }
   throw new Error(`${what} not reached within ${timeout} ms (last: ${JSON.stringify(last)})`);
+}
+
+// ---------------------------------------------------------------------------
+// Socket.IO (profiles sio / sio-full, see ../SIO_CONTRACT.md)
+
+/**
+ * The three transport setups every Socket.IO client case runs over:
+ * websocket only, polling only, and the default (polling, then upgrade to
+ * websocket; `sioConnect` waits for the upgrade unless `waitUpgrade: false`).
+ */
+export const SIO_TRANSPORT_SETUPS = [
+  { name: "websocket", opts: { transports: ["websocket"] }, final: "websocket" },
+  { name: "polling", opts: { transports: ["polling"] }, final: "polling" },
+  { name: "default", opts: {}, final: "websocket" },
+];
+
+/** Runs `fn(setup)` inside one describe block per transport setup. */
+export function forEachSioTransport(title, fn) {
+  for (const setup of SIO_TRANSPORT_SETUPS) {
+    describe(`${title} [${setup.name}]`, () => fn(setup));
+  }
+}
+
+/**
+ * Records every non-reserved event a socket.io-client socket receives
+ * (through onAny, so it must be created before the events arrive).
+ */
+export class SioEvents {
+  constructor(socket) {
+    this.socket = socket;
+    this.all = []; // [name, args] in order of arrival
+    this.queues = new Map();
+    this.waiters = new Map();
+    socket.onAny((name, ...args) => {
+      this.all.push([name, args]);
+      const ws = this.waiters.get(name);
+      if (ws && ws.length) ws.shift()(args);
+      else {
+        if (!this.queues.has(name)) this.queues.set(name, []);
+        this.queues.get(name).push(args);
+      }
+    });
+  }
+
+  /** Arguments of the next `name` event (waits up to `timeout` ms). */
+  next(name, timeout = 2000) {
+    const q = this.queues.get(name);
+    if (q && q.length) return Promise.resolve(q.shift());
+    return new Promise((resolve, reject) => {
+      const w = (args) => {
+        clearTimeout(timer);
+        resolve(args);
+      };
+      const timer = setTimeout(() => {
+        const ws = this.waiters.get(name);
+        const i = ws ? ws.indexOf(w) : -1;
+        if (i >= 0) ws.splice(i, 1);
+        reject(new Error(`no "${name}" event within ${timeout} ms (got: ${JSON.stringify(this.all.map((e) => e[0]))})`));
+      }, timeout);
+      if (!this.waiters.has(name)) this.waiters.set(name, []);
+      this.waiters.get(name).push(w);
+    });
+  }
+
+  /** Number of queued (not yet consumed) `name` events. */
+  pending(name) {
+    return this.queues.get(name)?.length ?? 0;
+  }
+
+  /** Asserts that no `name` event is received (or queued) within `ms`. */
+  async none(name, ms = 150, what = "") {
+    await sleep(ms);
+    const q = this.queues.get(name) ?? [];
+    if (q.length) {
+      throw new Error(`${what ? what + ": " : ""}unexpected "${name}" event(s): ${JSON.stringify(q)}`);
+    }
+  }
+}
+
+let sioClientModule;
+async function sioClient() {
+  sioClientModule ??= await import("socket.io-client");
+  return sioClientModule;
+}
+
+/**
+ * Creates a socket.io-client socket for namespace `nsp` on a new Manager
+ * (forceNew, no reconnection unless overridden, 2 s connect timeout) with the
+ * transport setup, registers its cleanup, and records its events. Does not wait.
+ * Returns { socket, events }.
+ */
+export async function sioSocket(ctx, setup, nsp = "/", opts = {}) {
+  const { io } = await sioClient();
+  const socket = io(ctx.server.base + nsp, {
+    path: SIO_PATH,
+    forceNew: true,
+    reconnection: false,
+    timeout: 2000,
+    ...setup.opts,
+    ...opts,
+  });
+  const events = new SioEvents(socket);
+  ctx.defer(() => closeSioManager(socket));
+  return { socket, events };
+}
+
+/** Stops a client socket's Manager for good (no reconnection) and its engine. */
+export function closeSioManager(socket) {
+  try {
+    socket.io.reconnection(false);
+  } catch {}
+  try {
+    socket.disconnect();
+  } catch {}
+  try {
+    socket.io.engine?.close();
+  } catch {}
+}
+
+/** Resolves once `socket` is connected; throws on connect_error or timeout. */
+export function sioWaitConnect(socket, timeout = 2500) {
+  if (socket.connected) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      socket.off("connect", onConnect);
+      socket.off("connect_error", onError);
+    };
+    const onConnect = () => {
+      done();
+      resolve();
+    };
+    const onError = (err) => {
+      done();
+      reject(new Error(`connect_error: ${err?.message} ${JSON.stringify(err?.data)}`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`socket not connected within ${timeout} ms`));
+    }, timeout);
+    socket.on("connect", onConnect);
+    socket.on("connect_error", onError);
+  });
+}
+
+/** Resolves with the Error of the next connect_error (fails on connect). */
+export function sioWaitConnectError(socket, timeout = 2500) {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      socket.off("connect", onConnect);
+      socket.off("connect_error", onError);
+    };
+    const onConnect = () => {
+      done();
+      reject(new Error(`connected to ${socket.nsp} (id ${socket.id}) instead of connect_error`));
+    };
+    const onError = (err) => {
+      done();
+      resolve(err);
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`no connect_error within ${timeout} ms`));
+    }, timeout);
+    socket.on("connect", onConnect);
+    socket.on("connect_error", onError);
+  });
+}
+
+/** Waits until the engine of `socket` runs the transport its setup ends on. */
+export async function sioWaitTransport(socket, setup, timeout = 2000) {
+  await eventually(
+    () => socket.io.engine?.transport?.name === setup.final,
+    timeout,
+    10,
+    `transport ${setup.final}`,
+  );
+}
+
+/**
+ * Connects a client (see sioSocket) and waits for `connect` and, on the
+ * default setup, for the upgrade to websocket (opts.waitUpgrade false skips it).
+ * Returns { socket, events }.
+ */
+export async function sioConnect(ctx, setup, nsp = "/", opts = {}) {
+  const { waitUpgrade = true, ...clientOpts } = opts;
+  const c = await sioSocket(ctx, setup, nsp, clientOpts);
+  await sioWaitConnect(c.socket);
+  if (waitUpgrade) await sioWaitTransport(c.socket, setup);
+  return c;
+}
+
+/** Emits `event` with an ack; resolves with the ack's arguments (array). */
+export function sioAck(socket, event, ...args) {
+  return new Promise((resolve, reject) => {
+    socket.timeout(2000).emit(event, ...args, (err, ...resp) => {
+      if (err) reject(new Error(`no ack for "${event}" within 2000 ms: ${err.message}`));
+      else resolve(resp);
+    });
+  });
+}
+
+/** A JSON-comparable copy of a value in which each binary becomes { $bin: "<hex>" }. */
+export function normBinary(v) {
+  if (isBinary(v)) return { $bin: toBuffer(v).toString("hex") };
+  if (Array.isArray(v)) return v.map(normBinary);
+  if (v && typeof v === "object") {
+    const o = {};
+    for (const [k, x] of Object.entries(v)) o[k] = normBinary(x);
+    return o;
+  }
+  return v;
 }

@@ -88,8 +88,9 @@ describe("v4 polling data flow", () => {
     const { sid } = await pollingHandshake(server);
     const body = ["4a", "4b", "bAQI=", "4€ü", "4c"].join(RS);
     assert.equal((await pollPost(server, sid, body)).text, "ok");
+    await sleep(50); // let an asynchronous echo handler queue all five
     const get = await pollGet(server, sid);
-    assert.deepEqual(packets(get.text), ["4a", "4b", "bAQI=", "4€ü", "4c"]);
+    assert.deepEqual(packets(get.text), ["4a", "4b", "bAQI=", "4€ü", "4c"], "all five in one GET");
   });
 
   serverTest(srv, "a pending GET is released by a message", async ({ server }) => {

@@ -1,4 +1,5 @@
-//! The conformance server: `conformance-server --profile eio|eio3 --port P`.
+//! The conformance server: `conformance-server --profile eio|eio3|sio|sio-full --port P
+//! [--integration hyper|axum|actix|warp]`.
 //!
 //! An Engine.IO server on `127.0.0.1:P` at `/engine.io/` (ping interval 300 ms, ping timeout
 //! 200 ms, max payload 1e6, CORS any origin) that echoes every message; the text message
@@ -76,18 +77,22 @@ async fn main() -> ExitCode {
         }
     };
     let config = match args.profile.as_str() {
-        "eio" => eio_config(false),
-        "eio3" => eio_config(true),
+        "eio" => Some(eio_config(false)),
+        "eio3" => Some(eio_config(true)),
+        "sio" | "sio-full" => None,
         other => {
             eprintln!("conformance-server: unknown profile {other}");
             return ExitCode::from(2);
         }
     };
-    if args.integration != "hyper" {
-        eprintln!("conformance-server: unknown integration {}", args.integration);
+    if !conformance::serve::INTEGRATIONS.contains(&args.integration.as_str()) {
+        eprintln!(
+            "conformance-server: unknown integration {}",
+            args.integration
+        );
         return ExitCode::from(2);
     }
-    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", args.port)).await {
+    let listener = match std::net::TcpListener::bind(("127.0.0.1", args.port)) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("conformance-server: bind: {e}");
@@ -95,8 +100,17 @@ async fn main() -> ExitCode {
         }
     };
     println!("listening on 127.0.0.1:{}", args.port);
-    let engine = EngineIo::new(config, Echo);
-    match engineio::serve(listener, engine).await {
+    let served = match config {
+        Some(config) => {
+            let engine = EngineIo::new(config, Echo);
+            conformance::serve::serve(&args.integration, listener, engine).await
+        }
+        None => {
+            let io = conformance::sio::server(args.profile == "sio-full");
+            conformance::serve::serve(&args.integration, listener, io).await
+        }
+    };
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("conformance-server: {e}");

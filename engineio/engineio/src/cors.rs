@@ -23,7 +23,10 @@ pub(crate) fn headers(cfg: &Cors, request: &HeaderMap) -> HeaderMap {
     if let Some(v) = allow {
         out.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
         if cfg.credentials {
-            out.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
+            out.insert(
+                header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+                HeaderValue::from_static("true"),
+            );
         }
     }
     out
@@ -37,7 +40,10 @@ pub(crate) fn add_preflight(out: &mut HeaderMap, request: &HeaderMap) {
     );
     if let Some(h) = request.get(header::ACCESS_CONTROL_REQUEST_HEADERS) {
         out.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, h.clone());
-        out.append(header::VARY, HeaderValue::from_static("Access-Control-Request-Headers"));
+        out.append(
+            header::VARY,
+            HeaderValue::from_static("Access-Control-Request-Headers"),
+        );
     }
     out.insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
 }

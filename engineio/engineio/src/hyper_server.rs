@@ -29,7 +29,8 @@ impl<H: Handler> EngineIo<H> {
                     tokio::spawn(async move {
                         match on_upgrade.await {
                             Ok(upgraded) => {
-                                let ws = TungsteniteWs::from_upgraded(TokioIo::new(upgraded), max).await;
+                                let ws =
+                                    TungsteniteWs::from_upgraded(TokioIo::new(upgraded), max).await;
                                 accept.run(ws).await;
                             }
                             Err(e) => tracing::debug!("websocket upgrade failed: {e}"),
@@ -44,14 +45,18 @@ impl<H: Handler> EngineIo<H> {
 
 /// Serves `engine` on `listener` with hyper (HTTP/1.1 and HTTP/2); requests outside the
 /// Engine.IO path go to `fallback`.
-pub async fn serve_with<H, F, Fut>(listener: TcpListener, engine: EngineIo<H>, fallback: F) -> std::io::Result<()>
+pub async fn serve_with<H, F, Fut>(
+    listener: TcpListener,
+    engine: EngineIo<H>,
+    fallback: F,
+) -> std::io::Result<()>
 where
     H: Handler,
     F: Fn(Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Response<ResponseBody>> + Send + 'static,
 {
     loop {
-        let (stream, _addr): (_, SocketAddr) = match listener.accept().await {
+        let (stream, addr): (_, SocketAddr) = match listener.accept().await {
             Ok(conn) => conn,
             Err(e) => {
                 tracing::warn!("accept failed: {e}");
@@ -62,7 +67,8 @@ where
         let engine = engine.clone();
         let fallback = fallback.clone();
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+            let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
+                req.extensions_mut().insert(crate::RemoteAddr(addr));
                 let engine = engine.clone();
                 let fallback = fallback.clone();
                 async move {
@@ -74,7 +80,10 @@ where
                 }
             });
             let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-            if let Err(e) = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).await {
+            if let Err(e) = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .await
+            {
                 tracing::debug!("connection error: {e}");
             }
         });

@@ -47,9 +47,14 @@ pub use engineio_codec::{Data, Frame, ProtocolVersion, Sid};
 pub use engineio_proto::{CloseReason, TransportKind, Transports};
 pub use error::Error;
 pub use hyper_server::{serve, serve_with};
-pub use service::{is_websocket_upgrade, AcceptWebSocket, BoxError, Dispatch, EngineIo, ResponseBody};
+pub use service::{
+    is_websocket_upgrade, AcceptWebSocket, BoxError, Dispatch, EngineIo, IntoEngineIo, RemoteAddr,
+    RequestHead, ResponseBody,
+};
 pub use socket::{Handler, Socket};
-pub use ws::{tungstenite_config, BoxWebSocket, TungsteniteWs, WebSocket, WsError, WsOut};
+pub use ws::{
+    message_limit, tungstenite_config, BoxWebSocket, TungsteniteWs, WebSocket, WsError, WsOut,
+};
 
 pub use engineio_codec as codec;
 pub use engineio_proto as proto;

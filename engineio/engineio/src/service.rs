@@ -83,7 +83,7 @@ pub struct AcceptWebSocket<H: Handler> {
 }
 
 enum WsKind {
-    Handshake(engineio_codec::ProtocolVersion),
+    Handshake(engineio_codec::ProtocolVersion, Arc<RequestHead>),
     Upgrade(Sid),
 }
 
@@ -98,9 +98,9 @@ impl<H: Handler> AcceptWebSocket<H> {
     pub async fn run(self, ws: impl WebSocket) {
         let ws: BoxWebSocket = Box::new(ws);
         match self.kind {
-            WsKind::Handshake(version) => {
+            WsKind::Handshake(version, head) => {
                 self.engine
-                    .start_session(version, First::WebSocket(WsId(0), ws), false)
+                    .start_session(version, First::WebSocket(WsId(0), ws), false, head)
                     .await
             }
             WsKind::Upgrade(sid) => {
@@ -161,9 +161,12 @@ impl<H: Handler> EngineIo<H> {
     }
 
     /// Handles one request on the Engine.IO path.
+    ///
+    /// The body need not be `Send` (actix-web's payload is not); the returned future is `Send`
+    /// when the body is.
     pub async fn dispatch<B>(&self, req: Request<B>) -> Dispatch<H>
     where
-        B: Body<Data = Bytes> + Send,
+        B: Body<Data = Bytes>,
         B::Error: Into<BoxError>,
     {
         let (parts, body) = req.into_parts();
@@ -190,7 +193,8 @@ impl<H: Handler> EngineIo<H> {
         let routed = route(&self.inner.proto, &info, |sid| {
             self.inner.session(sid).map(|s| s.transport())
         });
-        let reply = |response: HttpResponse| Dispatch::Response(to_http(response, cors_headers.clone()));
+        let reply =
+            |response: HttpResponse| Dispatch::Response(to_http(response, cors_headers.clone()));
         let refuse = |err: RequestError| {
             if websocket {
                 Dispatch::Response(ws_refusal(&err))
@@ -217,14 +221,17 @@ impl<H: Handler> EngineIo<H> {
                 if let Err(err) = self.inner.proto.accept_version(version) {
                     return refuse(err);
                 }
+                let head = Arc::new(RequestHead::from_parts(&parts));
                 match transport {
-                    TransportKind::WebSocket => self.accept_ws(&parts.headers, WsKind::Handshake(version)),
+                    TransportKind::WebSocket => {
+                        self.accept_ws(&parts.headers, WsKind::Handshake(version, head))
+                    }
                     TransportKind::Polling => {
                         let (tx, rx) = oneshot::channel();
                         let engine = self.clone();
                         tokio::spawn(async move {
                             engine
-                                .start_session(version, First::Polling(RequestId(0), tx), b64)
+                                .start_session(version, First::Polling(RequestId(0), tx), b64, head)
                                 .await
                         });
                         reply(await_response(rx).await)
@@ -246,7 +253,8 @@ impl<H: Handler> EngineIo<H> {
         let Some(key) = headers.get(header::SEC_WEBSOCKET_KEY) else {
             return Dispatch::Response(ws_refusal(&RequestError::BadRequest));
         };
-        let accept_key = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+        let accept_key =
+            tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
         let mut response = Response::new(Full::new(Bytes::new()));
         *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
         let h = response.headers_mut();
@@ -276,17 +284,23 @@ impl<H: Handler> EngineIo<H> {
 
     async fn post<B>(&self, sid: &Sid, headers: &HeaderMap, body: B) -> HttpResponse
     where
-        B: Body<Data = Bytes> + Send,
+        B: Body<Data = Bytes>,
         B::Error: Into<BoxError>,
     {
         let Some(shared) = self.inner.session(sid) else {
             return HttpResponse::error(&RequestError::UnknownSid);
         };
-        let binary = headers
-            .get(header::CONTENT_TYPE)
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"application/octet-stream"));
+        let binary = headers.get(header::CONTENT_TYPE).is_some_and(|v| {
+            v.as_bytes()
+                .eq_ignore_ascii_case(b"application/octet-stream")
+        });
         let (tx, rx) = oneshot::channel();
-        if shared.tx.send(Command::PostStart { binary, reply: tx }).await.is_err() {
+        if shared
+            .tx
+            .send(Command::PostStart { binary, reply: tx })
+            .await
+            .is_err()
+        {
             return HttpResponse::error(&RequestError::UnknownSid);
         }
         let req = match rx.await {
@@ -306,14 +320,29 @@ impl<H: Handler> EngineIo<H> {
             read_body(body, PayloadDecoder::new(shared.version, binary, max)).await
         };
         let (tx, rx) = oneshot::channel();
-        if shared.tx.send(Command::PostBody { req, body, reply: tx }).await.is_err() {
+        if shared
+            .tx
+            .send(Command::PostBody {
+                req,
+                body,
+                reply: tx,
+            })
+            .await
+            .is_err()
+        {
             return HttpResponse::error(&RequestError::UnknownSid);
         }
         await_response(rx).await
     }
 
     /// Creates a session, registers it and runs its task to the end.
-    async fn start_session(&self, version: engineio_codec::ProtocolVersion, first: First, b64: bool) {
+    async fn start_session(
+        &self,
+        version: engineio_codec::ProtocolVersion,
+        first: First,
+        b64: bool,
+        head: Arc<RequestHead>,
+    ) {
         let sid = loop {
             let sid = Sid::from_random(rand::random::<[u8; 15]>());
             if self.inner.session(&sid).is_none() {
@@ -324,13 +353,20 @@ impl<H: Handler> EngineIo<H> {
             First::Polling(req, _) => Opening::Polling { req: *req, b64 },
             First::WebSocket(ws, _) => Opening::WebSocket { ws: *ws },
         };
-        let session = Session::new(tokio::time::Instant::now().into_std(), sid, version, opening, &self.inner.proto);
+        let session = Session::new(
+            tokio::time::Instant::now().into_std(),
+            sid,
+            version,
+            opening,
+            &self.inner.proto,
+        );
         let (tx, rx) = mpsc::channel(self.inner.config.max_buffered_packets.max(1));
         let shared = Arc::new(Shared {
             sid,
             version,
             tx,
             upgraded: AtomicBool::new(matches!(first, First::WebSocket(..))),
+            head,
         });
         if let Ok(mut map) = self.inner.sessions.write() {
             map.insert(sid, shared.clone());
@@ -384,7 +420,8 @@ pub fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
 /// The one place a protocol response becomes an `http::Response`.
 fn to_http(response: HttpResponse, extra: HeaderMap) -> Response<ResponseBody> {
     let mut out = Response::new(Full::new(response.body));
-    *out.status_mut() = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *out.status_mut() =
+        StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let h = out.headers_mut();
     if let Some(ct) = response.content_type {
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
@@ -403,4 +440,52 @@ fn ws_refusal(err: &RequestError) -> Response<ResponseBody> {
     h.insert(header::CONNECTION, HeaderValue::from_static("close"));
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
     out
+}
+
+/// Anything that is, or wraps, an Engine.IO server (the Socket.IO server does): what the
+/// framework integrations accept.
+pub trait IntoEngineIo {
+    /// The handler of the wrapped server.
+    type Handler: Handler;
+
+    /// The Engine.IO server to mount.
+    fn into_engine_io(self) -> EngineIo<Self::Handler>;
+}
+
+impl<H: Handler> IntoEngineIo for EngineIo<H> {
+    type Handler = H;
+
+    fn into_engine_io(self) -> EngineIo<H> {
+        self
+    }
+}
+
+/// The peer address of a connection. Integrations put it in the request extensions so the
+/// handshake can report it (the hyper server does).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RemoteAddr(pub std::net::SocketAddr);
+
+/// The handshake request of a session, as the application may want it (Socket.IO's
+/// `socket.handshake`).
+#[derive(Clone, Debug)]
+pub struct RequestHead {
+    /// The request URI (path and query).
+    pub uri: http::Uri,
+    /// The request headers.
+    pub headers: HeaderMap,
+    /// The peer address, when the integration provides [`RemoteAddr`].
+    pub remote_addr: Option<std::net::SocketAddr>,
+    /// When the handshake happened.
+    pub time: std::time::SystemTime,
+}
+
+impl RequestHead {
+    fn from_parts(parts: &http::request::Parts) -> Self {
+        RequestHead {
+            uri: parts.uri.clone(),
+            headers: parts.headers.clone(),
+            remote_addr: parts.extensions.get::<RemoteAddr>().map(|a| a.0),
+            time: std::time::SystemTime::now(),
+        }
+    }
 }

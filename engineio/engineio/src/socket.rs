@@ -38,6 +38,7 @@ pub(crate) struct Shared {
     pub(crate) version: ProtocolVersion,
     pub(crate) tx: mpsc::Sender<Command>,
     pub(crate) upgraded: AtomicBool,
+    pub(crate) head: Arc<crate::service::RequestHead>,
 }
 
 impl Shared {
@@ -67,9 +68,24 @@ impl Socket {
         self.shared.version
     }
 
+    /// The handshake request of this session.
+    pub fn request(&self) -> &crate::service::RequestHead {
+        &self.shared.head
+    }
+
     /// The current transport.
     pub fn transport(&self) -> TransportKind {
         self.shared.transport()
+    }
+
+    /// Whether the session has ended (its task is gone).
+    pub fn is_closed(&self) -> bool {
+        self.shared.tx.is_closed()
+    }
+
+    /// Whether `n` more messages fit in the session's queue right now (for volatile sends).
+    pub fn has_room(&self, n: usize) -> bool {
+        self.shared.tx.capacity() >= n
     }
 
     /// Queues a message without waiting: fails with [`Error::QueueFull`] when the session's queue

@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 use engineio_codec::Frame;
 use futures_util::{Sink, Stream};
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_tungstenite::tungstenite::error::{Error as TError, ProtocolError};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::Message;
@@ -37,7 +38,11 @@ pub trait WebSocket:
 }
 
 impl<T> WebSocket for T where
-    T: Stream<Item = Result<Frame, WsError>> + Sink<WsOut, Error = WsError> + Send + Unpin + 'static
+    T: Stream<Item = Result<Frame, WsError>>
+        + Sink<WsOut, Error = WsError>
+        + Send
+        + Unpin
+        + 'static
 {
 }
 
@@ -68,10 +73,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> TungsteniteWs<S> {
     }
 }
 
+/// The message and frame size limit to configure a websocket implementation with, for a given
+/// Engine.IO max payload ([`AcceptWebSocket::max_message_size`](crate::AcceptWebSocket::max_message_size)):
+/// a little above it, so that the session can answer a slightly larger message with close code
+/// 1009 itself.
+pub fn message_limit(max_message_size: usize) -> usize {
+    max_message_size.saturating_add(64)
+}
+
 /// The tungstenite limits for a given Engine.IO max payload: a little above it, so that the
 /// session can answer a slightly larger message with close code 1009 itself.
 pub fn tungstenite_config(max_message_size: usize) -> WebSocketConfig {
-    let limit = max_message_size.saturating_add(64);
+    let limit = message_limit(max_message_size);
     WebSocketConfig::default()
         .max_message_size(Some(limit))
         .max_frame_size(Some(limit))
@@ -85,6 +98,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for TungsteniteWs<S> {
             let msg = match Pin::new(&mut self.inner).poll_next(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(None) => return Poll::Ready(None),
+                // A peer that vanished without a close frame is a close, as Node reports it.
+                Poll::Ready(Some(Err(
+                    TError::ConnectionClosed
+                    | TError::AlreadyClosed
+                    | TError::Io(_)
+                    | TError::Protocol(ProtocolError::ResetWithoutClosingHandshake),
+                ))) => return Poll::Ready(None),
                 Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(Box::new(e)))),
                 Poll::Ready(Some(Ok(msg))) => msg,
             };
@@ -102,7 +122,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<WsOut> for TungsteniteWs<S> {
     type Error = WsError;
 
     fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
-        Pin::new(&mut self.inner).poll_ready(cx).map_err(|e| Box::new(e) as WsError)
+        Pin::new(&mut self.inner)
+            .poll_ready(cx)
+            .map_err(|e| Box::new(e) as WsError)
     }
 
     fn start_send(mut self: Pin<&mut Self>, item: WsOut) -> Result<(), WsError> {
@@ -114,15 +136,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<WsOut> for TungsteniteWs<S> {
                 reason: "".into(),
             })),
         };
-        Pin::new(&mut self.inner).start_send(msg).map_err(|e| Box::new(e) as WsError)
+        Pin::new(&mut self.inner)
+            .start_send(msg)
+            .map_err(|e| Box::new(e) as WsError)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
-        Pin::new(&mut self.inner).poll_flush(cx).map_err(|e| Box::new(e) as WsError)
+        Pin::new(&mut self.inner)
+            .poll_flush(cx)
+            .map_err(|e| Box::new(e) as WsError)
     }
 
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
-        Pin::new(&mut self.inner).poll_close(cx).map_err(|e| Box::new(e) as WsError)
+        Pin::new(&mut self.inner)
+            .poll_close(cx)
+            .map_err(|e| Box::new(e) as WsError)
     }
 }
-

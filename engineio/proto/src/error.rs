@@ -94,11 +94,31 @@ mod tests {
     #[test]
     fn json_bodies_match_node() {
         let cases = [
-            (RequestError::TransportUnknown, r#"{"code":0,"message":"Transport unknown"}"#, 400),
-            (RequestError::UnknownSid, r#"{"code":1,"message":"Session ID unknown"}"#, 400),
-            (RequestError::BadHandshakeMethod, r#"{"code":2,"message":"Bad handshake method"}"#, 400),
-            (RequestError::BadRequest, r#"{"code":3,"message":"Bad request"}"#, 400),
-            (RequestError::Forbidden(None), r#"{"code":4,"message":"Forbidden"}"#, 403),
+            (
+                RequestError::TransportUnknown,
+                r#"{"code":0,"message":"Transport unknown"}"#,
+                400,
+            ),
+            (
+                RequestError::UnknownSid,
+                r#"{"code":1,"message":"Session ID unknown"}"#,
+                400,
+            ),
+            (
+                RequestError::BadHandshakeMethod,
+                r#"{"code":2,"message":"Bad handshake method"}"#,
+                400,
+            ),
+            (
+                RequestError::BadRequest,
+                r#"{"code":3,"message":"Bad request"}"#,
+                400,
+            ),
+            (
+                RequestError::Forbidden(None),
+                r#"{"code":4,"message":"Forbidden"}"#,
+                403,
+            ),
             (
                 RequestError::UnsupportedProtocolVersion,
                 r#"{"code":5,"message":"Unsupported protocol version"}"#,

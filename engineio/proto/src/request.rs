@@ -180,7 +180,9 @@ impl Config {
     /// Step 5 of validation: refuses v3 unless `allow_eio3`.
     pub fn accept_version(&self, version: ProtocolVersion) -> Result<(), RequestError> {
         match version {
-            ProtocolVersion::V3 if !self.allow_eio3 => Err(RequestError::UnsupportedProtocolVersion),
+            ProtocolVersion::V3 if !self.allow_eio3 => {
+                Err(RequestError::UnsupportedProtocolVersion)
+            }
             _ => Ok(()),
         }
     }
@@ -224,8 +226,17 @@ mod tests {
 
     #[test]
     fn transport_is_checked_first() {
-        for q in ["EIO=4", "EIO=4&transport=foo", "transport=", "sid=bad&transport=tcp"] {
-            assert_eq!(run(&info(Method::Post, q, false), None), Err(RequestError::TransportUnknown), "{q}");
+        for q in [
+            "EIO=4",
+            "EIO=4&transport=foo",
+            "transport=",
+            "sid=bad&transport=tcp",
+        ] {
+            assert_eq!(
+                run(&info(Method::Post, q, false), None),
+                Err(RequestError::TransportUnknown),
+                "{q}"
+            );
         }
         let cfg = Config {
             transports: crate::Transports {
@@ -235,7 +246,10 @@ mod tests {
             ..Config::default()
         };
         let req = info(Method::Get, "EIO=4&transport=polling", false);
-        assert_eq!(route(&cfg, &req, |_| None), Err(RequestError::TransportUnknown));
+        assert_eq!(
+            route(&cfg, &req, |_| None),
+            Err(RequestError::TransportUnknown)
+        );
     }
 
     #[test]
@@ -250,7 +264,10 @@ mod tests {
     #[test]
     fn unknown_or_malformed_sid_is_code_1() {
         let q = format!("EIO=4&transport=polling&sid={SID}");
-        assert_eq!(run(&info(Method::Get, &q, false), None), Err(RequestError::UnknownSid));
+        assert_eq!(
+            run(&info(Method::Get, &q, false), None),
+            Err(RequestError::UnknownSid)
+        );
         let q = "EIO=4&transport=polling&sid=short";
         assert_eq!(
             run(&info(Method::Get, q, false), Some(TransportKind::Polling)),
@@ -262,13 +279,22 @@ mod tests {
     fn transport_mismatch_is_code_3_unless_upgrading() {
         let q = format!("EIO=4&transport=polling&sid={SID}");
         assert_eq!(
-            run(&info(Method::Get, &q, false), Some(TransportKind::WebSocket)),
+            run(
+                &info(Method::Get, &q, false),
+                Some(TransportKind::WebSocket)
+            ),
             Err(RequestError::BadRequest)
         );
         let q = format!("EIO=4&transport=websocket&sid={SID}");
         let sid = Sid::parse(SID).expect("valid sid");
-        assert_eq!(run(&info(Method::Get, &q, true), Some(TransportKind::Polling)), Ok(Route::Upgrade(sid)));
-        assert_eq!(run(&info(Method::Get, &q, true), Some(TransportKind::WebSocket)), Ok(Route::Upgrade(sid)));
+        assert_eq!(
+            run(&info(Method::Get, &q, true), Some(TransportKind::Polling)),
+            Ok(Route::Upgrade(sid))
+        );
+        assert_eq!(
+            run(&info(Method::Get, &q, true), Some(TransportKind::WebSocket)),
+            Ok(Route::Upgrade(sid))
+        );
     }
 
     #[test]
@@ -276,9 +302,18 @@ mod tests {
         let q = format!("EIO=4&transport=polling&sid={SID}");
         let sid = Sid::parse(SID).expect("valid sid");
         let live = Some(TransportKind::Polling);
-        assert_eq!(run(&info(Method::Get, &q, false), live), Ok(Route::PollGet(sid)));
-        assert_eq!(run(&info(Method::Post, &q, false), live), Ok(Route::PollPost(sid)));
-        assert_eq!(run(&info(Method::Other, &q, false), live), Ok(Route::PollOtherMethod(sid)));
+        assert_eq!(
+            run(&info(Method::Get, &q, false), live),
+            Ok(Route::PollGet(sid))
+        );
+        assert_eq!(
+            run(&info(Method::Post, &q, false), live),
+            Ok(Route::PollPost(sid))
+        );
+        assert_eq!(
+            run(&info(Method::Other, &q, false), live),
+            Ok(Route::PollOtherMethod(sid))
+        );
     }
 
     #[test]
@@ -304,7 +339,10 @@ mod tests {
             })
         );
         assert_eq!(
-            run(&info(Method::Get, "EIO=3&transport=polling&b64=1", false), None),
+            run(
+                &info(Method::Get, "EIO=3&transport=polling&b64=1", false),
+                None
+            ),
             Ok(Route::Handshake {
                 version: ProtocolVersion::V3,
                 transport: TransportKind::Polling,

@@ -215,7 +215,13 @@ struct SessionLimits {
 
 impl Session {
     /// Opens a session: queues the handshake (`0{...}`) on the first connection and arms the heartbeat.
-    pub fn new(now: Instant, sid: Sid, version: ProtocolVersion, opening: Opening, config: &Config) -> Self {
+    pub fn new(
+        now: Instant,
+        sid: Sid,
+        version: ProtocolVersion,
+        opening: Opening,
+        config: &Config,
+    ) -> Self {
         let limits = SessionLimits {
             ping_interval: config.ping_interval,
             ping_timeout: config.ping_timeout,
@@ -262,7 +268,9 @@ impl Session {
         };
         session.buffer.push_back(Packet::Open(handshake.to_json()));
         match version {
-            ProtocolVersion::V4 => session.timers.set(Timer::PingInterval, now + limits.ping_interval),
+            ProtocolVersion::V4 => session
+                .timers
+                .set(Timer::PingInterval, now + limits.ping_interval),
             ProtocolVersion::V3 => session.arm_v3_ping_deadline(now),
         }
         session.flush();
@@ -316,20 +324,23 @@ impl Session {
             return;
         }
         self.abort_upgrade();
-        self.buffer.push_back(Packet::Close);
         match self.transport {
             TransportKind::WebSocket => {
+                self.buffer.push_back(Packet::Close);
                 self.flush();
                 self.finish(reason, HeldGetAnswer::Close);
             }
+            // Nothing buffered and a GET held: it carries `1` now.
             TransportKind::Polling if self.held_get.is_some() => {
-                self.flush();
                 self.finish(reason, HeldGetAnswer::Close);
             }
+            // As Node: buffered packets go out first (in their own response), then a later
+            // GET gets `6` + `1`.
             TransportKind::Polling => {
                 self.state = State::Closing(reason);
                 self.timers.clear_all();
-                self.timers.set(Timer::CloseDrain, now + self.config.close_timeout);
+                self.timers
+                    .set(Timer::CloseDrain, now + self.config.close_timeout);
             }
         }
     }
@@ -355,9 +366,18 @@ impl Session {
         self.held_get = Some(req);
         if !self.buffer.is_empty() {
             self.flush();
-            if let State::Closing(reason) = self.state {
-                self.finish(reason, HeldGetAnswer::Close);
-            }
+        } else if let State::Closing(reason) = self.state {
+            let payload = encode_payload(&[Packet::Noop, Packet::Close], self.version, self.b64);
+            self.held_get = None;
+            self.respond(
+                req,
+                HttpResponse {
+                    status: 200,
+                    content_type: Some(payload.content_type),
+                    body: payload.body,
+                },
+            );
+            self.finish(reason, HeldGetAnswer::Close);
         } else if self.upgrade.is_some_and(|u| u.probed) {
             self.answer_held_get(HeldGetAnswer::Noop);
         }
@@ -365,7 +385,12 @@ impl Session {
 
     /// A polling POST arrived, before its body is read. `binary_body` means its Content-Type is
     /// `application/octet-stream`.
-    pub fn handle_post_start(&mut self, _now: Instant, req: RequestId, binary_body: bool) -> PostStart {
+    pub fn handle_post_start(
+        &mut self,
+        _now: Instant,
+        req: RequestId,
+        binary_body: bool,
+    ) -> PostStart {
         if self.state == State::Closed {
             self.respond(req, HttpResponse::error(&RequestError::UnknownSid));
             return PostStart::Refused;
@@ -421,11 +446,13 @@ impl Session {
             || self.upgrade.is_some()
             || !self.config.allow_upgrades
         {
-            self.transmits.push_back(Transmit::WsClose { ws, code: None });
+            self.transmits
+                .push_back(Transmit::WsClose { ws, code: None });
             return;
         }
         self.upgrade = Some(Upgrade { ws, probed: false });
-        self.timers.set(Timer::Upgrade, now + self.config.upgrade_timeout);
+        self.timers
+            .set(Timer::Upgrade, now + self.config.upgrade_timeout);
     }
 
     /// A websocket frame arrived.
@@ -444,7 +471,10 @@ impl Session {
         };
         if size > self.config.max_payload {
             if is_main {
-                self.transmits.push_back(Transmit::WsClose { ws, code: Some(1009) });
+                self.transmits.push_back(Transmit::WsClose {
+                    ws,
+                    code: Some(1009),
+                });
                 self.ws = None;
                 self.finish(CloseReason::TransportError, HeldGetAnswer::Close);
             } else {
@@ -520,7 +550,8 @@ impl Session {
                     if self.state == State::Open {
                         self.buffer.push_back(Packet::Ping(String::new()));
                         self.flush();
-                        self.timers.set(Timer::PingTimeout, now + self.config.ping_timeout);
+                        self.timers
+                            .set(Timer::PingTimeout, now + self.config.ping_timeout);
                     }
                 }
                 Timer::PingTimeout => self.finish(CloseReason::PingTimeout, HeldGetAnswer::Close),
@@ -563,14 +594,19 @@ impl Session {
                     self.flush();
                 }
                 // "invalid heartbeat direction"
-                ProtocolVersion::V4 => self.finish(CloseReason::TransportError, HeldGetAnswer::Close),
+                ProtocolVersion::V4 => {
+                    self.finish(CloseReason::TransportError, HeldGetAnswer::Close)
+                }
             },
             Packet::Pong(_) => match self.version {
                 ProtocolVersion::V4 => {
                     self.timers.clear(Timer::PingTimeout);
-                    self.timers.set(Timer::PingInterval, now + self.config.ping_interval);
+                    self.timers
+                        .set(Timer::PingInterval, now + self.config.ping_interval);
                 }
-                ProtocolVersion::V3 => self.finish(CloseReason::TransportError, HeldGetAnswer::Close),
+                ProtocolVersion::V3 => {
+                    self.finish(CloseReason::TransportError, HeldGetAnswer::Close)
+                }
             },
             Packet::Close => self.finish(CloseReason::TransportClose, HeldGetAnswer::Close),
             // Node ignores these from a client on the current transport.
@@ -600,7 +636,8 @@ impl Session {
     fn abort_upgrade_with(&mut self, code: Option<u16>) {
         if let Some(u) = self.upgrade.take() {
             self.timers.clear(Timer::Upgrade);
-            self.transmits.push_back(Transmit::WsClose { ws: u.ws, code });
+            self.transmits
+                .push_back(Transmit::WsClose { ws: u.ws, code });
         }
     }
 
@@ -663,7 +700,8 @@ impl Session {
         self.abort_upgrade();
         self.answer_held_get(held_get);
         if let Some(ws) = self.ws.take() {
-            self.transmits.push_back(Transmit::WsClose { ws, code: None });
+            self.transmits
+                .push_back(Transmit::WsClose { ws, code: None });
         }
         self.buffer.clear();
         self.events.push_back(Event::Closed(reason));

@@ -64,12 +64,26 @@ pub const HANDSHAKE_WS: WsId = WsId(1);
 impl Client {
     /// Opens a session with a polling handshake GET (`RequestId(1)`), answered at once.
     pub fn polling(config: Config, version: ProtocolVersion) -> Client {
-        Self::open(config, version, Opening::Polling { req: HANDSHAKE_REQ, b64: false })
+        Self::open(
+            config,
+            version,
+            Opening::Polling {
+                req: HANDSHAKE_REQ,
+                b64: false,
+            },
+        )
     }
 
     /// As [`Client::polling`] for a v3 client that sent `b64=1`.
     pub fn polling_b64(config: Config, version: ProtocolVersion) -> Client {
-        Self::open(config, version, Opening::Polling { req: HANDSHAKE_REQ, b64: true })
+        Self::open(
+            config,
+            version,
+            Opening::Polling {
+                req: HANDSHAKE_REQ,
+                b64: true,
+            },
+        )
     }
 
     /// Opens a session with a websocket handshake (`WsId(1)`).
@@ -171,8 +185,16 @@ impl Client {
 
     /// Asserts nothing was transmitted and no event happened since the last take.
     pub fn assert_quiet(&mut self) {
-        assert!(self.transmits.is_empty(), "unexpected transmits: {:?}", self.transmits);
-        assert!(self.events.is_empty(), "unexpected events: {:?}", self.events);
+        assert!(
+            self.transmits.is_empty(),
+            "unexpected transmits: {:?}",
+            self.transmits
+        );
+        assert!(
+            self.events.is_empty(),
+            "unexpected events: {:?}",
+            self.events
+        );
     }
 
     /// Takes the events and asserts the session is still open and only got messages.
@@ -192,7 +214,11 @@ impl Client {
         match events.last() {
             Some(Event::Closed(reason)) => {
                 assert!(self.session.is_closed());
-                assert_eq!(self.session.poll_timeout(), None, "a closed session has no timer");
+                assert_eq!(
+                    self.session.poll_timeout(),
+                    None,
+                    "a closed session has no timer"
+                );
                 *reason
             }
             _ => panic!("expected Closed as the last event, got {events:?}"),

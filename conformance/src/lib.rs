@@ -1,0 +1,4 @@
+//! Test-server plumbing shared by the conformance binaries.
+
+pub mod serve;
+pub mod sio;

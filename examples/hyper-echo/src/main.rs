@@ -1,0 +1,46 @@
+//! Engine.IO echo server on plain hyper, with an ordinary `/hello` route on the same port.
+//!
+//! `cargo run -p hyper-echo` then connect an Engine.IO client to `http://127.0.0.1:3000`
+//! (`curl http://127.0.0.1:3000/hello` answers "hello"). `PORT` overrides the port.
+
+use bytes::Bytes;
+use engineio::{CloseReason, Config, Data, EngineIo, Handler, Socket};
+use http_body_util::Full;
+
+struct Echo;
+
+impl Handler for Echo {
+    type Connection = Socket;
+
+    fn on_connect(&self, socket: Socket) -> Socket {
+        socket
+    }
+
+    fn on_message(&self, socket: &mut Socket, data: Data) {
+        let _ = socket.try_send(data);
+    }
+
+    fn on_disconnect(&self, _socket: Socket, _reason: CloseReason) {}
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3000);
+    let engine = EngineIo::new(Config::default(), Echo);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    println!("listening on http://127.0.0.1:{port} (Engine.IO at /engine.io/, GET /hello)");
+    engineio::serve_with(listener, engine, |req| async move {
+        let (status, body) = if req.uri().path() == "/hello" {
+            (200, "hello")
+        } else {
+            (404, "Not Found")
+        };
+        let mut response = http::Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+        *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or_default();
+        response
+    })
+    .await
+}
