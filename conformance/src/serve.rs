@@ -34,6 +34,7 @@ pub async fn serve<E: IntoEngineIo>(
             let app = axum::Router::new()
                 .route("/hello", get(|| async { "hello" }))
                 .layer(socketio_axum::EngineIoLayer::new(engine));
+            let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
             axum::serve(tokio_listener(listener)?, app)
                 .await
                 .map_err(|e| e.to_string())

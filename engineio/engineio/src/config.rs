@@ -73,6 +73,9 @@ pub struct Config {
     /// How many packets may wait per session (outgoing buffer and command queue). Node has no
     /// limit; default 1024.
     pub max_buffered_packets: usize,
+    /// How long reading one POST body may take; a peer that trickles its body is cut off (400,
+    /// session closed with "transport error"). Node has no such limit; default 10000 ms.
+    pub post_read_timeout: Duration,
     /// How long a server close on polling waits for a GET to carry the close packet. Default
     /// 30000 ms, as Node's `closeTimeout`.
     pub close_timeout: Duration,
@@ -94,6 +97,7 @@ impl Default for Config {
             allow_request: None,
             max_buffered_packets: proto.max_buffered_packets,
             close_timeout: proto.close_timeout,
+            post_read_timeout: Duration::from_millis(10_000),
         }
     }
 }
@@ -113,6 +117,7 @@ impl std::fmt::Debug for Config {
             .field("allow_request", &self.allow_request.is_some())
             .field("max_buffered_packets", &self.max_buffered_packets)
             .field("close_timeout", &self.close_timeout)
+            .field("post_read_timeout", &self.post_read_timeout)
             .finish()
     }
 }

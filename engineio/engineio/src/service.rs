@@ -317,7 +317,11 @@ impl<H: Handler> EngineIo<H> {
         let body = if declared_too_large {
             PostBody::TooLarge
         } else {
-            read_body(body, PayloadDecoder::new(shared.version, binary, max)).await
+            let decoder = PayloadDecoder::new(shared.version, binary, max);
+            let read_timeout = self.inner.config.post_read_timeout;
+            tokio::time::timeout(read_timeout, read_body(body, decoder))
+                .await
+                .unwrap_or(PostBody::Aborted)
         };
         let (tx, rx) = oneshot::channel();
         if shared
@@ -397,13 +401,8 @@ where
                     }
                 }
             }
-            // The peer went away mid-body: nothing to deliver.
-            Err(_) => {
-                return PostBody::Decoded(engineio_codec::DecodedPayload {
-                    packets: Vec::new(),
-                    error: None,
-                })
-            }
+            // The peer went away mid-body.
+            Err(_) => return PostBody::Aborted,
         }
     }
     PostBody::Decoded(decoder.finish())

@@ -159,6 +159,10 @@ pub enum PostBody {
     Decoded(DecodedPayload),
     /// The body passed `max_payload`: answered 413, data dropped, session kept.
     TooLarge,
+    /// The body did not arrive: the peer went away mid-body or trickled it past the read
+    /// timeout. Answered 400 and the session closes ("transport error"), as Node does when a
+    /// data request closes prematurely.
+    Aborted,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -416,6 +420,10 @@ impl Session {
         }
         match body {
             PostBody::TooLarge => self.respond(req, HttpResponse::empty(413)),
+            PostBody::Aborted => {
+                self.respond(req, HttpResponse::empty(400));
+                self.finish(CloseReason::TransportError, HeldGetAnswer::Close);
+            }
             PostBody::Decoded(decoded) => {
                 for packet in decoded.packets {
                     if self.state != State::Open {

@@ -9,8 +9,8 @@ mod support;
 
 use engineio_proto::codec::{Bytes, Data, Frame, Handshake, ProtocolVersion, Sid};
 use engineio_proto::{
-    route, CloseReason, Config, Event, HttpResponse, Method, PostStart, Query, RequestError,
-    RequestInfo, Route, SendError, Session, TransportKind, Transports, WsId,
+    route, CloseReason, Config, Event, HttpResponse, Method, PostBody, PostStart, Query,
+    RequestError, RequestInfo, Route, SendError, Session, TransportKind, Transports, WsId,
 };
 use support::{
     bin, fast_config, ms, test_sid, text, Client, HANDSHAKE_REQ, HANDSHAKE_WS, TEXT, V3, V4,
@@ -1860,4 +1860,18 @@ fn session_reports_sid_version_and_transport() {
     assert_eq!(s.version(), V3);
     assert_eq!(s.transport(), TransportKind::WebSocket);
     assert!(!s.is_closed());
+}
+
+#[test]
+fn aborted_post_body_is_400_and_closes_with_transport_error() {
+    let mut c = Client::polling_open(quiet_config(), V4);
+    let held = c.get();
+    let (req, start) = c.post_start(false);
+    assert_eq!(start, PostStart::Accepted);
+    let now = c.now;
+    c.session.handle_post_body(now, req, PostBody::Aborted);
+    c.drain();
+    assert_eq!(c.response(req), HttpResponse::empty(400));
+    assert_eq!(c.get_body(held), "1");
+    assert_eq!(c.closed_reason(), CloseReason::TransportError);
 }

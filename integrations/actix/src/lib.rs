@@ -42,10 +42,11 @@ use std::task::{Context, Poll};
 use actix_web::http::header::{HeaderName as ActixName, HeaderValue as ActixValue};
 use actix_web::http::StatusCode as ActixStatus;
 use actix_web::{web, HttpRequest, HttpResponse, Scope};
-use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseReason, Session};
+use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseReason, ProtocolError, Session};
 use bytes::Bytes;
 use engineio::{
-    is_websocket_upgrade, Dispatch, EngineIo, Frame, Handler, IntoEngineIo, WsError, WsOut,
+    is_websocket_upgrade, Dispatch, EngineIo, Frame, Handler, IntoEngineIo, RemoteAddr, WsError,
+    WsOut,
 };
 use futures_util::{Sink, Stream, StreamExt};
 use http_body_util::{BodyExt, Empty, StreamBody};
@@ -81,9 +82,12 @@ pub async fn handle<H: Handler>(
     if !engine.matches(req.path()) {
         return HttpResponse::NotFound().finish();
     }
-    let Some(head) = request_head(&req) else {
+    let Some(mut head) = request_head(&req) else {
         return HttpResponse::BadRequest().finish();
     };
+    if let Some(addr) = req.peer_addr() {
+        head.extensions.insert(RemoteAddr(addr));
+    }
     if !is_websocket_upgrade(&head.headers) {
         let body = StreamBody::new(payload.map(|chunk| chunk.map(http_body::Frame::data)));
         return match engine.dispatch(http::Request::from_parts(head, body)).await {
@@ -165,6 +169,11 @@ async fn read_pump(
                 continue;
             }
             Some(Ok(AggregatedMessage::Pong(_))) => continue,
+            // A peer that vanished without a close frame (actix-ws reports the payload error
+            // as I/O) is a close, as Node reports it; invalid UTF-8 text is an error.
+            Some(Err(ProtocolError::Io(e))) if e.kind() != std::io::ErrorKind::InvalidData => {
+                return
+            }
             Some(Err(e)) => Err(WsError::from(e.to_string())),
         };
         let failed = item.is_err();

@@ -9,6 +9,9 @@
 //!   so `nest_service("/engine.io", ...)` works although nesting strips the prefix; paths
 //!   outside the Engine.IO path get 404.
 //!
+//! The handshake sees the peer address (`RemoteAddr`) when the app is served with
+//! `into_make_service_with_connect_info::<SocketAddr>()`.
+//!
 //! Websockets go through hyper's upgrade (`hyper::upgrade::on`) and [`engineio::TungsteniteWs`],
 //! so the server must keep upgrades enabled (`axum::serve` does).
 //!
@@ -38,14 +41,17 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use axum::body::Body;
-use axum::extract::OriginalUri;
+use axum::extract::{ConnectInfo, OriginalUri};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use engineio::{is_websocket_upgrade, BoxError, Dispatch, EngineIo, Handler, IntoEngineIo};
+use engineio::{
+    is_websocket_upgrade, BoxError, Dispatch, EngineIo, Handler, IntoEngineIo, RemoteAddr,
+};
 use http::{Request, StatusCode};
 use hyper_util::rt::TokioIo;
 
@@ -187,14 +193,21 @@ fn request_path<B>(req: &Request<B>) -> &str {
     }
 }
 
-/// Runs one request through the engine (the query is all it reads from the URI, and nesting
-/// keeps it).
+/// Runs one request through the engine, with the URI the client sent (nesting strips the
+/// prefix) and the peer address when axum knows it.
 async fn handle<H, B>(engine: &EngineIo<H>, mut req: Request<B>) -> Response
 where
     H: Handler,
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
+    if let Some(OriginalUri(uri)) = req.extensions().get::<OriginalUri>() {
+        *req.uri_mut() = uri.clone();
+    }
+    if let Some(ConnectInfo(addr)) = req.extensions().get::<ConnectInfo<SocketAddr>>() {
+        let addr = RemoteAddr(*addr);
+        req.extensions_mut().insert(addr);
+    }
     let on_upgrade = is_websocket_upgrade(req.headers()).then(|| hyper::upgrade::on(&mut req));
     match engine.dispatch(req).await {
         Dispatch::Response(response) => response.map(Body::new),

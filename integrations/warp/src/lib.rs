@@ -25,11 +25,12 @@
 //! # }
 //! ```
 
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::{Buf, Bytes};
-use engineio::{Dispatch, EngineIo, Frame, Handler, IntoEngineIo, WsError, WsOut};
+use engineio::{Dispatch, EngineIo, Frame, Handler, IntoEngineIo, RemoteAddr, WsError, WsOut};
 use futures_util::{Sink, Stream, StreamExt};
 use http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::{BodyExt, StreamBody};
@@ -63,6 +64,7 @@ pub fn engineio_filter<E: IntoEngineIo>(
         .and(query)
         .and(warp::header::headers_cloned())
         .and(ws)
+        .and(warp::addr::remote())
         .and(warp::body::stream())
         .then(
             move |path: FullPath,
@@ -70,6 +72,7 @@ pub fn engineio_filter<E: IntoEngineIo>(
                   query: String,
                   headers: HeaderMap,
                   ws: Option<Ws>,
+                  addr: Option<SocketAddr>,
                   body| {
                 let engine = engine.clone();
                 async move {
@@ -81,6 +84,9 @@ pub fn engineio_filter<E: IntoEngineIo>(
                     let mut req = Request::new(request_body(body));
                     *req.method_mut() = method;
                     *req.headers_mut() = headers;
+                    if let Some(addr) = addr {
+                        req.extensions_mut().insert(RemoteAddr(addr));
+                    }
                     match uri.parse() {
                         Ok(uri) => *req.uri_mut() = uri,
                         Err(_) => return StatusCode::BAD_REQUEST.into_response(),
@@ -144,6 +150,7 @@ impl Stream for WarpWs {
             let msg = match Pin::new(&mut self.0).poll_next(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Ready(Some(Err(e))) if peer_gone(&e) => return Poll::Ready(None),
                 Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(Box::new(e)))),
                 Poll::Ready(Some(Ok(msg))) => msg,
             };
@@ -186,6 +193,23 @@ impl Sink<WsOut> for WarpWs {
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
         Pin::new(&mut self.0).poll_close(cx).map_err(box_err)
     }
+}
+
+/// Whether the error means the peer vanished without a close frame: a close, as Node reports
+/// it (as `engineio::TungsteniteWs` does; warp wraps its own tungstenite's error).
+fn peer_gone(e: &warp::Error) -> bool {
+    use tungstenite::error::{Error as TError, ProtocolError};
+    std::error::Error::source(e)
+        .and_then(|inner| inner.downcast_ref::<TError>())
+        .is_some_and(|inner| {
+            matches!(
+                inner,
+                TError::ConnectionClosed
+                    | TError::AlreadyClosed
+                    | TError::Io(_)
+                    | TError::Protocol(ProtocolError::ResetWithoutClosingHandshake)
+            )
+        })
 }
 
 fn box_err(e: warp::Error) -> WsError {

@@ -146,7 +146,7 @@ impl ClientShared {
             Sid::from_random(rand::random::<[u8; 15]>())
         };
         let handshake = Handshake::new(self.engine.request(), auth);
-        let socket = Socket::new(id, ns.clone(), self.clone(), handshake);
+        let socket = Socket::new_ref(id, ns.clone(), self.clone(), handshake);
         let middlewares = ns.handlers.middlewares();
         if middlewares.is_empty() {
             self.finish_connect(socket);

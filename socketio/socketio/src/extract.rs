@@ -2,9 +2,17 @@
 //!
 //! A handler is a closure taking up to four extractors, sync or async:
 //!
-//! ```ignore
-//! socket.on("chat", |socket: SocketRef, Data(msg): Data<String>, ack: AckSender| { ... });
-//! socket.on("slow", |Data(n): Data<u64>| async move { ... });
+//! ```
+//! use socketio::{AckSender, Data, SocketRef};
+//!
+//! fn register(socket: SocketRef) {
+//!     socket.on("chat", |socket: SocketRef, Data(msg): Data<String>, ack: AckSender| {
+//!         let _ = ack.send(&format!("{} got {msg}", socket.id()));
+//!     });
+//!     socket.on("slow", |Data(n): Data<u64>| async move {
+//!         tokio::time::sleep(std::time::Duration::from_millis(n)).await;
+//!     });
+//! }
 //! ```
 //!
 //! Sync handlers run in the connection's task, in the order events arrived; async handlers are

@@ -40,6 +40,8 @@
 //! # }
 //! ```
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 mod ack;
 mod adapter;
 mod client;

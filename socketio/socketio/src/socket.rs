@@ -83,7 +83,7 @@ pub struct Socket {
 }
 
 impl Socket {
-    pub(crate) fn new(
+    pub(crate) fn new_ref(
         id: Sid,
         ns: Arc<Namespace>,
         client: Arc<ClientShared>,
