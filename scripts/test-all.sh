@@ -32,7 +32,7 @@ cargo build --release --locked -p conformance --bin conformance-server
 
 step "conformance suite (official npm clients)"
 server="$PWD/target/release/conformance-server"
-for integration in ${CONFORMANCE_INTEGRATIONS:-hyper}; do
+for integration in ${CONFORMANCE_INTEGRATIONS:-hyper axum actix warp}; do
   step "conformance through --integration $integration"
   CONFORMANCE_SERVER="$server" CONFORMANCE_SERVER_ARGS="--integration $integration" \
     bash conformance/run-suite.sh || { echo "conformance FAILED through integration: $integration" >&2; exit 1; }

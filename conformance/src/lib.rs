@@ -1,4 +1,5 @@
 //! Test-server plumbing shared by the conformance binaries.
 
+pub mod hardening;
 pub mod serve;
 pub mod sio;

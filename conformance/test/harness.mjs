@@ -242,6 +242,9 @@ class ServerProcess {
 // per-protocol scripts only their own, so a command naming one of them is
 // pointed at the right script for the profile (any other command is untouched).
 const REFERENCE_SCRIPTS = { eio: "eio-server.mjs", eio3: "eio-server.mjs", sio: "sio-server.mjs", "sio-full": "sio-server.mjs" };
+// Hardening profiles (bad-input.test.mjs): see ../src/hardening.rs.
+REFERENCE_SCRIPTS.hard = "hardening-server.mjs";
+REFERENCE_SCRIPTS["hard-max"] = "hardening-server.mjs";
 
 function referenceScriptFor(argv, profile) {
   const want = REFERENCE_SCRIPTS[profile];

@@ -1,4 +1,4 @@
-//! The conformance server: `conformance-server --profile eio|eio3|sio|sio-full --port P
+//! The conformance server: `conformance-server --profile eio|eio3|sio|sio-full|hard|hard-max --port P
 //! [--integration hyper|axum|actix|warp]`.
 //!
 //! An Engine.IO server on `127.0.0.1:P` at `/engine.io/` (ping interval 300 ms, ping timeout
@@ -80,6 +80,8 @@ async fn main() -> ExitCode {
         "eio" => Some(eio_config(false)),
         "eio3" => Some(eio_config(true)),
         "sio" | "sio-full" => None,
+        // The hardening profiles (src/hardening.rs) build their own config.
+        p if conformance::hardening::PROFILES.contains(&p) => None,
         other => {
             eprintln!("conformance-server: unknown profile {other}");
             return ExitCode::from(2);
@@ -103,6 +105,10 @@ async fn main() -> ExitCode {
     let served = match config {
         Some(config) => {
             let engine = EngineIo::new(config, Echo);
+            conformance::serve::serve(&args.integration, listener, engine).await
+        }
+        None if conformance::hardening::PROFILES.contains(&args.profile.as_str()) => {
+            let engine = conformance::hardening::server(&args.profile);
             conformance::serve::serve(&args.integration, listener, engine).await
         }
         None => {

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use engineio_proto::Transports;
 
+use crate::StaticFiles;
+
 /// The allow-request hook: called for every handshake with the request head; `Err(message)`
 /// refuses it with code 4 (`Forbidden`, HTTP 403); an empty message keeps "Forbidden".
 pub type AllowRequest = Arc<
@@ -79,6 +81,18 @@ pub struct Config {
     /// How long a server close on polling waits for a GET to carry the close packet. Default
     /// 30000 ms, as Node's `closeTimeout`.
     pub close_timeout: Duration,
+    /// The most sessions open at once (counting handshakes in progress). A handshake beyond it
+    /// is refused like an allow-request refusal: polling gets HTTP 403
+    /// `{"code":4,"message":"Too many sessions"}`, a websocket handshake `400 Bad Request` with
+    /// the body `Too many sessions` (Node's refused-upgrade answer); open sessions are not
+    /// touched. Checked after the allow-request hook, before the protocol version. Node has no
+    /// such limit; default `None` (no limit beyond memory: every session is still bounded by
+    /// its timers and buffers).
+    pub max_sessions: Option<usize>,
+    /// Files answered on `GET`/`HEAD` `<path>/<name>` before any Engine.IO handling (Node's
+    /// Socket.IO `serveClient` serves the browser client this way; the `socketio` crate fills
+    /// it from its `serve_client` setting). Default none: every request is Engine.IO's.
+    pub static_files: Option<Arc<StaticFiles>>,
 }
 
 impl Default for Config {
@@ -98,6 +112,8 @@ impl Default for Config {
             max_buffered_packets: proto.max_buffered_packets,
             close_timeout: proto.close_timeout,
             post_read_timeout: Duration::from_millis(10_000),
+            max_sessions: None,
+            static_files: None,
         }
     }
 }
@@ -118,6 +134,8 @@ impl std::fmt::Debug for Config {
             .field("max_buffered_packets", &self.max_buffered_packets)
             .field("close_timeout", &self.close_timeout)
             .field("post_read_timeout", &self.post_read_timeout)
+            .field("max_sessions", &self.max_sessions)
+            .field("static_files", &self.static_files.as_ref().map(|f| f.len()))
             .finish()
     }
 }

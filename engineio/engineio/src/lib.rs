@@ -40,6 +40,7 @@ mod error;
 mod hyper_server;
 mod service;
 mod socket;
+mod static_files;
 mod ws;
 
 pub use config::{AllowRequest, Config, Cors, CorsOrigin};
@@ -52,6 +53,7 @@ pub use service::{
     RequestHead, ResponseBody,
 };
 pub use socket::{Handler, Socket};
+pub use static_files::StaticFiles;
 pub use ws::{
     message_limit, tungstenite_config, BoxWebSocket, TungsteniteWs, WebSocket, WsError, WsOut,
 };

@@ -2,7 +2,7 @@
 //! `http::Response` (or a websocket to accept) out.
 
 use std::collections::HashMap;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 use bytes::Bytes;
@@ -48,6 +48,18 @@ pub(crate) struct Inner<H: Handler> {
     pub(crate) path_prefix: String,
     pub(crate) handler: H,
     sessions: RwLock<HashMap<Sid, Arc<Shared>>>,
+    /// Sessions open or being opened, counted against `Config::max_sessions`.
+    slots: Arc<AtomicUsize>,
+}
+
+/// A place in the session table, counted against [`Config::max_sessions`]; given back when
+/// dropped (when the session's task ends, or when a handshake is abandoned before it starts).
+pub(crate) struct SessionSlot(Arc<AtomicUsize>);
+
+impl Drop for SessionSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl<H: Handler> Inner<H> {
@@ -59,6 +71,17 @@ impl<H: Handler> Inner<H> {
 
     fn session(&self, sid: &Sid) -> Option<Arc<Shared>> {
         self.sessions.read().ok()?.get(sid).cloned()
+    }
+
+    /// Reserves a place for a new session, or `None` when `max_sessions` are open already.
+    fn reserve_slot(&self) -> Option<SessionSlot> {
+        let max = self.config.max_sessions.unwrap_or(usize::MAX);
+        self.slots
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()?;
+        Some(SessionSlot(self.slots.clone()))
     }
 }
 
@@ -83,7 +106,11 @@ pub struct AcceptWebSocket<H: Handler> {
 }
 
 enum WsKind {
-    Handshake(engineio_codec::ProtocolVersion, Arc<RequestHead>),
+    Handshake(
+        engineio_codec::ProtocolVersion,
+        Arc<RequestHead>,
+        SessionSlot,
+    ),
     Upgrade(Sid),
 }
 
@@ -98,9 +125,9 @@ impl<H: Handler> AcceptWebSocket<H> {
     pub async fn run(self, ws: impl WebSocket) {
         let ws: BoxWebSocket = Box::new(ws);
         match self.kind {
-            WsKind::Handshake(version, head) => {
+            WsKind::Handshake(version, head, slot) => {
                 self.engine
-                    .start_session(version, First::WebSocket(WsId(0), ws), false, head)
+                    .start_session(version, First::WebSocket(WsId(0), ws), false, head, slot)
                     .await
             }
             WsKind::Upgrade(sid) => {
@@ -124,6 +151,7 @@ impl<H: Handler> EngineIo<H> {
                 path_prefix,
                 handler,
                 sessions: RwLock::new(HashMap::new()),
+                slots: Arc::new(AtomicUsize::new(0)),
             }),
         }
     }
@@ -162,6 +190,9 @@ impl<H: Handler> EngineIo<H> {
 
     /// Handles one request on the Engine.IO path.
     ///
+    /// A `GET`/`HEAD` for one of the [`Config::static_files`] (`<path>/<name>`) is answered
+    /// with that file first; everything else is Engine.IO.
+    ///
     /// The body need not be `Send` (actix-web's payload is not); the returned future is `Send`
     /// when the body is.
     pub async fn dispatch<B>(&self, req: Request<B>) -> Dispatch<H>
@@ -175,6 +206,15 @@ impl<H: Handler> EngineIo<H> {
             (Some(cfg), false) => cors::headers(cfg, &parts.headers),
             _ => HeaderMap::new(),
         };
+        // Static files (`Config::static_files`) come first, as Node's `serveClient` does.
+        if let Some(files) = &self.inner.config.static_files {
+            let path = parts.uri.path();
+            let prefix = &self.inner.path_prefix;
+            if let Some(mut response) = files.respond(&parts.method, path, prefix, &parts.headers) {
+                response.headers_mut().extend(cors_headers);
+                return Dispatch::Response(response);
+            }
+        }
         let method = Method::from_name(parts.method.as_str());
         if method == Method::Options && self.inner.config.cors.is_some() {
             let mut response = Response::new(Full::new(Bytes::new()));
@@ -218,20 +258,30 @@ impl<H: Handler> EngineIo<H> {
                         return refuse(RequestError::Forbidden(message));
                     }
                 }
+                // `Config::max_sessions`: refused like the hook refuses, before the version check.
+                let Some(slot) = self.inner.reserve_slot() else {
+                    return refuse(RequestError::Forbidden(Some("Too many sessions".into())));
+                };
                 if let Err(err) = self.inner.proto.accept_version(version) {
                     return refuse(err);
                 }
                 let head = Arc::new(RequestHead::from_parts(&parts));
                 match transport {
                     TransportKind::WebSocket => {
-                        self.accept_ws(&parts.headers, WsKind::Handshake(version, head))
+                        self.accept_ws(&parts.headers, WsKind::Handshake(version, head, slot))
                     }
                     TransportKind::Polling => {
                         let (tx, rx) = oneshot::channel();
                         let engine = self.clone();
                         tokio::spawn(async move {
                             engine
-                                .start_session(version, First::Polling(RequestId(0), tx), b64, head)
+                                .start_session(
+                                    version,
+                                    First::Polling(RequestId(0), tx),
+                                    b64,
+                                    head,
+                                    slot,
+                                )
                                 .await
                         });
                         reply(await_response(rx).await)
@@ -339,14 +389,18 @@ impl<H: Handler> EngineIo<H> {
         await_response(rx).await
     }
 
-    /// Creates a session, registers it and runs its task to the end.
+    /// Creates a session, registers it and runs its task to the end; `_slot` is held until then.
     async fn start_session(
         &self,
         version: engineio_codec::ProtocolVersion,
         first: First,
         b64: bool,
         head: Arc<RequestHead>,
+        _slot: SessionSlot,
     ) {
+        // Session ids are 15 bytes from `rand::random`, i.e. the thread-local `ThreadRng`
+        // (ChaCha12, seeded and periodically reseeded from the OS): a CSPRNG, so ids cannot be
+        // guessed from earlier ones. A collision with a live session is retried.
         let sid = loop {
             let sid = Sid::from_random(rand::random::<[u8; 15]>());
             if self.inner.session(&sid).is_none() {

@@ -598,7 +598,11 @@ impl Session {
             Packet::Ping(_) => match self.version {
                 ProtocolVersion::V3 => {
                     self.arm_v3_ping_deadline(now);
-                    self.buffer.push_back(Packet::Pong(String::new()));
+                    // One pong waiting is enough: a peer that POSTs pings without polling
+                    // must not grow the buffer (it is outside `max_buffered_packets`).
+                    if !self.buffer.iter().any(|p| matches!(p, Packet::Pong(_))) {
+                        self.buffer.push_back(Packet::Pong(String::new()));
+                    }
                     self.flush();
                 }
                 // "invalid heartbeat direction"

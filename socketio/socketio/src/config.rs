@@ -1,6 +1,9 @@
 //! Server configuration, with the Node `socket.io` server's names and defaults.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use engineio::StaticFiles;
 
 /// Socket.IO server settings. `Config::default()` is Node's defaults.
 #[derive(Clone, Debug)]
@@ -15,6 +18,16 @@ pub struct Config {
     pub ack_timeout: Duration,
     /// The most binary attachments one packet may carry. Default 10, as socket.io-parser's `maxAttachments`.
     pub max_attachments: usize,
+    /// Serve the official browser client like Node's `serveClient`: the directory of the
+    /// `socket.io-client` build (its `dist/`, for example
+    /// `node_modules/socket.io-client/dist`). Its files are read into memory when the server is
+    /// created and answered at `<path>/socket.io.js`, `socket.io.min.js`,
+    /// `socket.io.esm.min.js`, `socket.io.msgpack.min.js` and their `.map` files (those present),
+    /// with an `ETag` and `Cache-Control: public, max-age=0`. If the directory has no
+    /// `socket.io.js` the error is logged (`tracing`) and nothing is served; check with
+    /// [`Config::load_client_files`] to fail early. Default `None` (off; Node's default is on,
+    /// but we do not bundle the client).
+    pub serve_client: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -27,6 +40,85 @@ impl Default for Config {
             connect_timeout: Duration::from_millis(45_000),
             ack_timeout: Duration::from_millis(30_000),
             max_attachments: 10,
+            serve_client: None,
         }
+    }
+}
+
+/// The client files Node's `serveClient` answers (its `CLIENT_FILES`).
+const CLIENT_FILES: [&str; 8] = [
+    "socket.io.js",
+    "socket.io.js.map",
+    "socket.io.min.js",
+    "socket.io.min.js.map",
+    "socket.io.esm.min.js",
+    "socket.io.esm.min.js.map",
+    "socket.io.msgpack.min.js",
+    "socket.io.msgpack.min.js.map",
+];
+
+impl Config {
+    /// Reads the browser client files of [`Config::serve_client`] from `dir` (what the server
+    /// does when it is created): every file of the `socket.io-client` `dist/` that Node serves
+    /// and that is present. Fails when `socket.io.js` cannot be read.
+    pub fn load_client_files(dir: &Path) -> std::io::Result<StaticFiles> {
+        let mut files = StaticFiles::new();
+        for name in CLIENT_FILES {
+            let body = match std::fs::read(dir.join(name)) {
+                Ok(body) => body,
+                Err(e) if name == "socket.io.js" => {
+                    return Err(std::io::Error::new(
+                        e.kind(),
+                        format!("cannot read {}: {e}", dir.join(name).display()),
+                    ))
+                }
+                Err(_) => continue,
+            };
+            let content_type = if name.ends_with(".map") {
+                "application/json; charset=utf-8"
+            } else {
+                "application/javascript; charset=utf-8"
+            };
+            files.insert(name, body, content_type);
+        }
+        Ok(files)
+    }
+
+    /// The Engine.IO settings with the client files of `serve_client` installed.
+    pub(crate) fn engine_config(&self) -> engineio::Config {
+        let mut engine = self.engine.clone();
+        if let Some(dir) = &self.serve_client {
+            match Self::load_client_files(dir) {
+                Ok(files) => engine.static_files = Some(std::sync::Arc::new(files)),
+                Err(e) => tracing::error!("serve_client: {e}; the client is not served"),
+            }
+        }
+        engine
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loads_present_client_files() {
+        let dir = std::env::temp_dir().join(format!("sio-client-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::write(dir.join("socket.io.js"), "/* client */").expect("write");
+        std::fs::write(dir.join("socket.io.js.map"), "{}").expect("write");
+        let files = Config::load_client_files(&dir).expect("loaded");
+        let mut names: Vec<&str> = files.names().collect();
+        names.sort_unstable();
+        assert_eq!(names, ["socket.io.js", "socket.io.js.map"]);
+        let config = Config {
+            serve_client: Some(dir.clone()),
+            ..Config::default()
+        };
+        assert!(config.engine_config().static_files.is_some());
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+        assert!(Config::load_client_files(&dir).is_err());
+        assert!(config.engine_config().static_files.is_none());
+        assert!(Config::default().engine_config().static_files.is_none());
     }
 }

@@ -16,7 +16,8 @@
 //! ```
 //!
 //! Sync handlers run in the connection's task, in the order events arrived; async handlers are
-//! started in that order (their awaits interleave, as in Node).
+//! started in that order, up to their first pending await, in that task (their awaits then
+//! interleave, as in Node); only a handler that actually waits is spawned.
 
 use std::future::Future;
 
@@ -189,7 +190,13 @@ macro_rules! impl_handler {
                         }
                     };
                 )*
-                tokio::spawn((self)($($ty,)*));
+                // Run the synchronous start of the handler now, in arrival order (as Node
+                // does); only a handler that actually waits becomes a task.
+                let mut fut = Box::pin((self)($($ty,)*));
+                let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+                if fut.as_mut().poll(&mut cx).is_pending() {
+                    tokio::spawn(fut);
+                }
             }
         }
     };

@@ -90,7 +90,7 @@ impl SocketIo {
             adapter,
             timeouts: Arc::default(),
         });
-        let engine = EngineIo::new(config.engine, SioHandler { core: core.clone() });
+        let engine = EngineIo::new(config.engine_config(), SioHandler { core: core.clone() });
         SocketIo { core, engine }
     }
 

@@ -1,0 +1,73 @@
+//! `bench-server --port P [--integration hyper|axum|actix|warp]`: our Socket.IO server with the
+//! benchmark contract, on `127.0.0.1:P` at `/socket.io/`, namespace `/`:
+//!
+//! - `echo`: answered by calling the ack with the same arguments;
+//! - `broadcast`: answered by emitting `msg` with the same arguments to every socket of the
+//!   namespace, the sender included.
+//!
+//! Production settings: `Config::default()` (Node's defaults: ping interval 25 s, ping
+//! timeout 20 s, CORS off). Prints `listening on 127.0.0.1:P` when ready.
+
+use std::process::ExitCode;
+
+use socketio::{AckSender, Args, Config, SocketIo, SocketRef};
+
+fn parse_args() -> Result<(u16, String), String> {
+    let mut port = 3000;
+    let mut integration = "hyper".to_owned();
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--port" => port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
+            "--integration" => integration = value()?,
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    if !conformance::serve::INTEGRATIONS.contains(&integration.as_str()) {
+        return Err(format!("unknown integration {integration}"));
+    }
+    Ok((port, integration))
+}
+
+/// The server of the benchmark contract.
+fn server() -> SocketIo {
+    let io = SocketIo::new(Config::default());
+    let main = io.of("/");
+    io.ns("/", move |socket: SocketRef| {
+        socket.on("echo", |args: Args, ack: AckSender| {
+            let _ = ack.send_args(&args);
+        });
+        let main = main.clone();
+        socket.on("broadcast", move |args: Args| {
+            let _ = main.emit_args("msg", &args);
+        });
+    });
+    io
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let (port, integration) = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("bench-server: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let listener = match std::net::TcpListener::bind(("127.0.0.1", port)) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("bench-server: bind 127.0.0.1:{port}: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    println!("listening on 127.0.0.1:{port}");
+    match conformance::serve::serve(&integration, listener, server()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench-server: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! The load generator's side of the wire: a Socket.IO v5 client over websocket
+//! ([`SioClient`]) and over HTTP long-polling ([`PollingClient`]), both speaking Engine.IO v4
+//! by hand (no Socket.IO client library), with just what the scenarios need.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufStream};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+use tokio_tungstenite::WebSocketStream;
+
+/// Any error of the load generator's clients.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// How long a client waits for one expected packet before giving up.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A Socket.IO client over a websocket, joined to the main namespace `/`.
+pub struct SioClient {
+    ws: WebSocketStream<TcpStream>,
+}
+
+impl SioClient {
+    /// Opens `ws://addr/socket.io/?EIO=4&transport=websocket`, reads the Engine.IO open
+    /// packet, sends CONNECT `40` and waits for the CONNECT reply `40{"sid":..}`. Returns the
+    /// client and the time from the TCP connect to the reply ("time to namespace joined").
+    ///
+    /// The socket gets `SO_LINGER 0`, so dropping the client resets the connection and leaves
+    /// no TIME_WAIT behind (thousands of connections per run on one loopback port range).
+    pub async fn connect(addr: SocketAddr) -> Result<(SioClient, Duration), BoxError> {
+        let start = Instant::now();
+        let tcp = TcpStream::connect(addr).await?;
+        tcp.set_nodelay(true)?;
+        tcp.set_zero_linger()?;
+        let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
+        let (ws, _) = tokio_tungstenite::client_async(url, tcp).await?;
+        let mut client = SioClient { ws };
+        let open = client.recv_timeout().await?;
+        if !open.starts_with("0{") {
+            return Err(format!("expected an open packet, got {open:?}").into());
+        }
+        client.send("40").await?;
+        loop {
+            let reply = client.recv_timeout().await?;
+            if reply.starts_with("40") {
+                break;
+            }
+            if reply.as_str() == "2" {
+                client.send("3").await?;
+                continue;
+            }
+            return Err(format!("expected a CONNECT reply, got {reply:?}").into());
+        }
+        Ok((client, start.elapsed()))
+    }
+
+    /// Queues one text frame without flushing (see [`SioClient::flush`]).
+    pub async fn feed(&mut self, text: impl Into<Utf8Bytes>) -> Result<(), BoxError> {
+        self.ws.feed(Message::Text(text.into())).await?;
+        Ok(())
+    }
+
+    /// Writes the queued frames.
+    pub async fn flush(&mut self) -> Result<(), BoxError> {
+        self.ws.flush().await?;
+        Ok(())
+    }
+
+    /// Sends one text frame now.
+    pub async fn send(&mut self, text: impl Into<Utf8Bytes>) -> Result<(), BoxError> {
+        self.ws.send(Message::Text(text.into())).await?;
+        Ok(())
+    }
+
+    /// The next text frame (control and binary frames skipped); `None` when the connection
+    /// ended. Engine.IO pings (`2`) are returned like any packet: answer them with `3`
+    /// ([`SioClient::answer_ping`]). Cancel-safe.
+    pub async fn recv(&mut self) -> Option<Result<Utf8Bytes, BoxError>> {
+        loop {
+            match self.ws.next().await? {
+                Ok(Message::Text(text)) => return Some(Ok(text)),
+                Ok(Message::Close(_)) => return None,
+                Ok(_) => continue,
+                Err(e) => return Some(Err(e.into())),
+            }
+        }
+    }
+
+    /// [`SioClient::recv`] with [`READ_TIMEOUT`], answering pings, an end being an error.
+    pub async fn recv_timeout(&mut self) -> Result<Utf8Bytes, BoxError> {
+        loop {
+            let next = tokio::time::timeout(READ_TIMEOUT, self.recv())
+                .await
+                .map_err(|_| "timed out waiting for a packet")?;
+            let text = next.ok_or("connection closed")??;
+            if self.answer_ping(&text).await? {
+                continue;
+            }
+            return Ok(text);
+        }
+    }
+
+    /// Answers `text` with a pong if it is an Engine.IO ping; returns whether it was one.
+    pub async fn answer_ping(&mut self, text: &str) -> Result<bool, BoxError> {
+        if text == "2" {
+            self.send("3").await?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+}
+
+/// A Socket.IO client over HTTP long-polling (Engine.IO v4 payloads), on one keep-alive
+/// HTTP/1.1 connection, requests strictly one at a time.
+pub struct PollingClient {
+    io: BufStream<TcpStream>,
+    host: String,
+    sid: String,
+}
+
+impl PollingClient {
+    /// Handshakes (`GET ...&transport=polling`), sends CONNECT `40` and polls until the
+    /// CONNECT reply arrives. Returns the client and the time to namespace joined.
+    pub async fn connect(addr: SocketAddr) -> Result<(PollingClient, Duration), BoxError> {
+        let start = Instant::now();
+        let tcp = TcpStream::connect(addr).await?;
+        tcp.set_nodelay(true)?;
+        tcp.set_zero_linger()?;
+        let mut client = PollingClient {
+            io: BufStream::new(tcp),
+            host: addr.to_string(),
+            sid: String::new(),
+        };
+        let open = client
+            .request("GET", "/socket.io/?EIO=4&transport=polling", None)
+            .await?;
+        let sid = open
+            .strip_prefix("0{\"sid\":\"")
+            .and_then(|rest| rest.split('"').next())
+            .ok_or_else(|| format!("bad handshake {open:?}"))?;
+        client.sid = sid.to_owned();
+        client.post("40").await?;
+        loop {
+            let packets = client.poll().await?;
+            if packets.iter().any(|p| p.starts_with("40")) {
+                break;
+            }
+        }
+        Ok((client, start.elapsed()))
+    }
+
+    /// Sends a payload (packets joined with `\x1e`) with a POST; expects `ok`.
+    pub async fn post(&mut self, payload: &str) -> Result<(), BoxError> {
+        let path = format!("/socket.io/?EIO=4&transport=polling&sid={}", self.sid);
+        let body = self.request("POST", &path, Some(payload)).await?;
+        if body != "ok" {
+            return Err(format!("POST answered {body:?}").into());
+        }
+        Ok(())
+    }
+
+    /// One GET (held by the server until it has something): the packets it carried. Pings are
+    /// answered with a POST `3` and left out; noops are left out.
+    pub async fn poll(&mut self) -> Result<Vec<String>, BoxError> {
+        let path = format!("/socket.io/?EIO=4&transport=polling&sid={}", self.sid);
+        let body = self.request("GET", &path, None).await?;
+        let mut packets = Vec::new();
+        let mut ping = false;
+        for packet in body.split('\x1e') {
+            match packet {
+                "2" => ping = true,
+                "6" => {}
+                p if p.starts_with('1') => return Err("the server closed the session".into()),
+                p => packets.push(p.to_owned()),
+            }
+        }
+        if ping {
+            self.post("3").await?;
+        }
+        Ok(packets)
+    }
+
+    async fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+    ) -> Result<String, BoxError> {
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.host);
+        if let Some(body) = body {
+            head.push_str("Content-Type: text/plain;charset=UTF-8\r\n");
+            head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        head.push_str("\r\n");
+        self.io.write_all(head.as_bytes()).await?;
+        if let Some(body) = body {
+            self.io.write_all(body.as_bytes()).await?;
+        }
+        self.io.flush().await?;
+        tokio::time::timeout(READ_TIMEOUT, self.read_response())
+            .await
+            .map_err(|_| "timed out waiting for an HTTP response")?
+    }
+
+    async fn read_response(&mut self) -> Result<String, BoxError> {
+        let mut line = String::new();
+        self.io.read_line(&mut line).await?;
+        let status = line.split(' ').nth(1).unwrap_or("").to_owned();
+        let mut length = None;
+        let mut chunked = false;
+        loop {
+            line.clear();
+            if self.io.read_line(&mut line).await? == 0 {
+                return Err("connection closed in the response head".into());
+            }
+            let header = line.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':') {
+                let value = value.trim();
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = Some(value.parse::<usize>()?);
+                } else if name.eq_ignore_ascii_case("transfer-encoding")
+                    && value.eq_ignore_ascii_case("chunked")
+                {
+                    chunked = true;
+                }
+            }
+        }
+        let mut body = Vec::new();
+        if chunked {
+            loop {
+                line.clear();
+                self.io.read_line(&mut line).await?;
+                let size =
+                    usize::from_str_radix(line.trim_end().split(';').next().unwrap_or(""), 16)?;
+                let start = body.len();
+                body.resize(start + size + 2, 0);
+                self.io.read_exact(&mut body[start..]).await?;
+                body.truncate(start + size);
+                if size == 0 {
+                    break;
+                }
+            }
+        } else if let Some(length) = length {
+            body.resize(length, 0);
+            self.io.read_exact(&mut body).await?;
+        }
+        let body = String::from_utf8(body)?;
+        if status != "200" {
+            return Err(format!("HTTP {status}: {body}").into());
+        }
+        Ok(body)
+    }
+}

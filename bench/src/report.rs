@@ -1,0 +1,369 @@
+//! The report: medians of a JSON-lines results file (one line per loadgen run), with ratios
+//! to the Node server and to the raw ceiling, as Markdown; and the criterion headline numbers.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+/// The label of the raw ceiling server in results files.
+pub const RAW: &str = "raw";
+/// The label of the Node reference server in results files.
+pub const NODE: &str = "node";
+
+/// One loadgen result line.
+#[derive(Clone, Debug)]
+pub struct Record {
+    /// Server label (`raw`, `node`, `ours-hyper`, ...).
+    pub server: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// Figures by name.
+    pub metrics: Vec<(String, f64)>,
+    /// Load generator CPU share over the window.
+    pub loadgen_cpu: f64,
+    /// Server CPU share over the window, if known.
+    pub server_cpu: Option<f64>,
+    /// Client errors.
+    pub errors: u64,
+}
+
+/// Parses a results file; lines that are not loadgen results are skipped.
+pub fn parse(text: &str) -> Vec<Record> {
+    text.lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter_map(|v| {
+            let metrics = v.get("metrics")?.as_object()?;
+            Some(Record {
+                server: v.get("server")?.as_str()?.to_owned(),
+                scenario: v.get("scenario")?.as_str()?.to_owned(),
+                metrics: metrics
+                    .iter()
+                    .filter_map(|(k, m)| Some((k.clone(), m.as_f64()?)))
+                    .collect(),
+                loadgen_cpu: v
+                    .get("loadgen_cpu")
+                    .and_then(Value::as_f64)
+                    .unwrap_or(f64::NAN),
+                server_cpu: v.get("server_cpu").and_then(Value::as_f64),
+                errors: v.get("errors").and_then(Value::as_u64).unwrap_or(0),
+            })
+        })
+        .collect()
+}
+
+/// The median of some values (mean of the two middle ones for an even count); NaN when empty.
+pub fn median(values: &[f64]) -> f64 {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let mid = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[mid]
+    } else {
+        (v[mid - 1] + v[mid]) / 2.0
+    }
+}
+
+/// Whether a higher value of this metric is better (throughputs) or lower (latency, memory).
+pub fn higher_is_better(metric: &str) -> bool {
+    metric.ends_with("_per_s")
+}
+
+/// The issue's targets: (scenario, metric, bound on ours/raw, whether the bound is a minimum).
+pub const TARGETS: [(&str, &str, f64, bool); 5] = [
+    ("connect", "conn_per_s", 0.9, true),
+    ("echo-100", "acks_per_s", 0.9, true),
+    ("echo-100x8", "rtt_p99_ms", 2.0, false),
+    ("broadcast", "deliveries_per_s", 0.9, true),
+    ("idle", "kib_per_conn", 1.1, false),
+];
+
+struct Summary {
+    servers: Vec<String>,
+    scenarios: Vec<String>,
+    /// (scenario, server) -> metric -> values
+    values: BTreeMap<(String, String), Vec<(String, Vec<f64>)>>,
+    cpu: BTreeMap<(String, String), (Vec<f64>, Vec<f64>, u64, usize)>,
+}
+
+impl Summary {
+    fn new(records: &[Record]) -> Self {
+        let mut servers: Vec<String> = Vec::new();
+        let mut scenarios: Vec<String> = Vec::new();
+        let mut values: BTreeMap<(String, String), Vec<(String, Vec<f64>)>> = BTreeMap::new();
+        let mut cpu: BTreeMap<(String, String), (Vec<f64>, Vec<f64>, u64, usize)> = BTreeMap::new();
+        for r in records {
+            if !servers.contains(&r.server) {
+                servers.push(r.server.clone());
+            }
+            if !scenarios.contains(&r.scenario) {
+                scenarios.push(r.scenario.clone());
+            }
+            let key = (r.scenario.clone(), r.server.clone());
+            let entry = values.entry(key.clone()).or_default();
+            for (name, v) in &r.metrics {
+                match entry.iter_mut().find(|(n, _)| n == name) {
+                    Some((_, list)) => list.push(*v),
+                    None => entry.push((name.clone(), vec![*v])),
+                }
+            }
+            let c = cpu.entry(key).or_default();
+            c.0.push(r.loadgen_cpu);
+            if let Some(s) = r.server_cpu {
+                c.1.push(s);
+            }
+            c.2 += r.errors;
+            c.3 += 1;
+        }
+        // raw and node first, then ours in order of appearance.
+        servers.sort_by_key(|s| match s.as_str() {
+            RAW => 0,
+            NODE => 1,
+            _ => 2,
+        });
+        Summary {
+            servers,
+            scenarios,
+            values,
+            cpu,
+        }
+    }
+
+    fn get(&self, scenario: &str, server: &str, metric: &str) -> f64 {
+        self.values
+            .get(&(scenario.to_owned(), server.to_owned()))
+            .and_then(|m| m.iter().find(|(n, _)| n == metric))
+            .map_or(f64::NAN, |(_, v)| median(v))
+    }
+
+    fn metrics_of(&self, scenario: &str) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for server in &self.servers {
+            if let Some(m) = self.values.get(&(scenario.to_owned(), server.clone())) {
+                for (n, _) in m {
+                    if !names.contains(n) {
+                        names.push(n.clone());
+                    }
+                }
+            }
+        }
+        names
+    }
+}
+
+fn fmt_value(v: f64) -> String {
+    if !v.is_finite() {
+        "n/a".to_owned()
+    } else if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+fn fmt_ratio(v: f64, reference: f64) -> Option<String> {
+    if !v.is_finite() || !reference.is_finite() || reference == 0.0 {
+        return None;
+    }
+    Some(format!("{:.2}×", v / reference))
+}
+
+/// The Markdown report of `records`: a table of medians with ratios to Node and raw, the CPU
+/// shares, and the issue's targets.
+pub fn markdown(records: &[Record]) -> String {
+    let s = Summary::new(records);
+    let mut out = String::new();
+    let runs = s.cpu.values().map(|c| c.3).max().unwrap_or(0);
+    out.push_str(&format!(
+        "Medians of {runs} run(s) per cell. Ratios are value / reference (`↑` higher is better, `↓` lower is better).\n\n"
+    ));
+    out.push_str("| scenario | metric |");
+    for server in &s.servers {
+        out.push_str(&format!(" {server} |"));
+    }
+    out.push('\n');
+    out.push_str("|---|---|");
+    for _ in &s.servers {
+        out.push_str("---:|");
+    }
+    out.push('\n');
+    for scenario in &s.scenarios {
+        for metric in s.metrics_of(scenario) {
+            let arrow = if metric == "lost" {
+                "↓"
+            } else if higher_is_better(&metric) {
+                "↑"
+            } else {
+                "↓"
+            };
+            out.push_str(&format!("| {scenario} | {metric} {arrow} |"));
+            let raw = s.get(scenario, RAW, &metric);
+            let node = s.get(scenario, NODE, &metric);
+            for server in &s.servers {
+                let v = s.get(scenario, server, &metric);
+                let mut cell = fmt_value(v);
+                if metric != "lost" && metric != "rss_mib" {
+                    let mut ratios = Vec::new();
+                    if server != RAW {
+                        if let Some(r) = fmt_ratio(v, raw) {
+                            ratios.push(format!("{r} raw"));
+                        }
+                    }
+                    if server != RAW && server != NODE {
+                        if let Some(r) = fmt_ratio(v, node) {
+                            ratios.push(format!("{r} node"));
+                        }
+                    }
+                    if !ratios.is_empty() {
+                        cell.push_str(&format!(" ({})", ratios.join(", ")));
+                    }
+                }
+                out.push_str(&format!(" {cell} |"));
+            }
+            out.push('\n');
+        }
+    }
+
+    out.push_str("\nCPU share over the measured window, median (1.00 = one core busy): load generator / server. Errors: client errors summed over runs.\n\n");
+    out.push_str("| scenario |");
+    for server in &s.servers {
+        out.push_str(&format!(" {server} |"));
+    }
+    out.push_str("\n|---|");
+    for _ in &s.servers {
+        out.push_str("---:|");
+    }
+    out.push('\n');
+    for scenario in &s.scenarios {
+        out.push_str(&format!("| {scenario} |"));
+        for server in &s.servers {
+            match s.cpu.get(&(scenario.clone(), server.clone())) {
+                Some((lg, sv, errors, _)) => {
+                    let mut cell = format!("{} / {}", fmt_value(median(lg)), fmt_value(median(sv)));
+                    if *errors > 0 {
+                        cell.push_str(&format!(" ({errors} errors)"));
+                    }
+                    out.push_str(&format!(" {cell} |"));
+                }
+                None => out.push_str(" n/a |"),
+            }
+        }
+        out.push('\n');
+    }
+
+    let ours: Vec<&String> = s
+        .servers
+        .iter()
+        .filter(|x| x.as_str() != RAW && x.as_str() != NODE)
+        .collect();
+    out.push_str("\nTargets of the issue (ratio to raw):\n\n| target |");
+    for server in &ours {
+        out.push_str(&format!(" {server} |"));
+    }
+    out.push_str(" node |\n|---|");
+    for _ in 0..=ours.len() {
+        out.push_str("---:|");
+    }
+    out.push('\n');
+    for (scenario, metric, bound, minimum) in TARGETS {
+        let op = if minimum { "≥" } else { "≤" };
+        out.push_str(&format!("| {scenario} {metric} {op} {bound}× raw |"));
+        let raw = s.get(scenario, RAW, metric);
+        for server in ours.iter().map(|x| x.as_str()).chain([NODE]) {
+            let ratio = s.get(scenario, server, metric) / raw;
+            if ratio.is_finite() {
+                let ok = if minimum {
+                    ratio >= bound
+                } else {
+                    ratio <= bound
+                };
+                let mark = if ok { "met" } else { "missed" };
+                out.push_str(&format!(" {ratio:.2}× {mark} |"));
+            } else {
+                out.push_str(" n/a |");
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The criterion results under `dir` (`target/criterion`) written after `since`
+/// (modification time), as a Markdown table of mean times.
+pub fn criterion_markdown(dir: &Path, since: Option<std::time::SystemTime>) -> String {
+    let mut rows = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return String::new();
+    };
+    for entry in entries.flatten() {
+        let new = entry.path().join("new");
+        let (Ok(bench), Ok(estimates)) = (
+            std::fs::read_to_string(new.join("benchmark.json")),
+            std::fs::read_to_string(new.join("estimates.json")),
+        ) else {
+            continue;
+        };
+        if let Some(since) = since {
+            let fresh = std::fs::metadata(new.join("estimates.json"))
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t >= since);
+            if !fresh {
+                continue;
+            }
+        }
+        let (Ok(bench), Ok(estimates)) = (
+            serde_json::from_str::<Value>(&bench),
+            serde_json::from_str::<Value>(&estimates),
+        ) else {
+            continue;
+        };
+        let id = bench.get("full_id").and_then(Value::as_str).unwrap_or("?");
+        let mean = estimates
+            .pointer("/mean/point_estimate")
+            .and_then(Value::as_f64);
+        if let Some(mean) = mean {
+            rows.push((id.to_owned(), mean));
+        }
+    }
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out = String::from("| codec bench | mean time |\n|---|---:|\n");
+    for (id, ns) in rows {
+        let time = if ns >= 1000.0 {
+            format!("{:.2} µs", ns / 1000.0)
+        } else {
+            format!("{ns:.1} ns")
+        };
+        out.push_str(&format!("| {id} | {time} |\n"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_and_ratios() {
+        let lines = [
+            r#"{"server":"raw","scenario":"echo-100","metrics":{"acks_per_s":100.0},"loadgen_cpu":0.5,"server_cpu":1.0,"errors":0}"#,
+            r#"{"server":"raw","scenario":"echo-100","metrics":{"acks_per_s":300.0},"loadgen_cpu":0.5,"server_cpu":1.0,"errors":0}"#,
+            r#"{"server":"raw","scenario":"echo-100","metrics":{"acks_per_s":200.0},"loadgen_cpu":0.5,"server_cpu":1.0,"errors":0}"#,
+            r#"{"server":"ours-hyper","scenario":"echo-100","metrics":{"acks_per_s":180.0},"loadgen_cpu":0.4,"server_cpu":1.0,"errors":0}"#,
+            "not json",
+        ];
+        let records = parse(&lines.join("\n"));
+        assert_eq!(records.len(), 4);
+        let md = markdown(&records);
+        assert!(
+            md.contains("| echo-100 | acks_per_s ↑ | 200 | 180 (0.90× raw) |"),
+            "{md}"
+        );
+        assert!(md.contains("0.90× met"), "{md}");
+        assert_eq!(median(&[1.0, 4.0, 2.0, 3.0]), 2.5);
+    }
+}
