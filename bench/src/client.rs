@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufStream};
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
 
@@ -34,8 +35,7 @@ impl SioClient {
         let tcp = TcpStream::connect(addr).await?;
         tcp.set_nodelay(true)?;
         tcp.set_zero_linger()?;
-        let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
-        let (ws, _) = tokio_tungstenite::client_async(url, tcp).await?;
+        let ws = ws_handshake(tcp, addr).await?;
         let mut client = SioClient { ws };
         let open = client.recv_timeout().await?;
         if !open.starts_with("0{") {
@@ -110,6 +110,48 @@ impl SioClient {
         }
         Ok(false)
     }
+}
+
+/// The websocket upgrade, by hand and cheaply (the load generator must not be the
+/// bottleneck of the connect scenario): a fixed request with a fixed key, the answer's status
+/// checked but not its accept hash; small read buffers (idle clients by thousands).
+async fn ws_handshake(
+    mut tcp: TcpStream,
+    addr: SocketAddr,
+) -> Result<WebSocketStream<TcpStream>, BoxError> {
+    let request = format!(
+        "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {addr}\r\n\
+         Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    );
+    tcp.write_all(request.as_bytes()).await?;
+    let mut buf = Vec::with_capacity(512);
+    let head_end = loop {
+        let mut chunk = [0u8; 512];
+        let n = tcp.read(&mut chunk).await?;
+        if n == 0 {
+            return Err("connection closed during the websocket upgrade".into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        if buf.len() > 16 * 1024 {
+            return Err("websocket upgrade answer too long".into());
+        }
+    };
+    if !buf.starts_with(b"HTTP/1.1 101") {
+        let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+        return Err(format!("websocket upgrade refused: {head}").into());
+    }
+    let config = WebSocketConfig::default().read_buffer_size(4096);
+    Ok(WebSocketStream::from_partially_read(
+        tcp,
+        buf.split_off(head_end),
+        Role::Client,
+        Some(config),
+    )
+    .await)
 }
 
 /// A Socket.IO client over HTTP long-polling (Engine.IO v4 payloads), on one keep-alive

@@ -3,7 +3,7 @@
 // (../SIO_CONTRACT.md), on Node's socket.io 4.8.4. The sio-*.test.mjs files in
 // ../test are validated against this server.
 //
-// Usage: node reference/sio-server.mjs --profile <sio|sio-full> --port <P> [ignored extra args]
+// Usage: node reference/sio-server.mjs --profile <sio|sio-full|sio3> --port <P> [ignored extra args]
 //
 //   - listens on 127.0.0.1:P, prints `listening on 127.0.0.1:P` once ready
 //   - Socket.IO at path /socket.io/, pingInterval 300, pingTimeout 200,
@@ -27,11 +27,13 @@ function parseArgs(argv) {
 }
 
 const args = parseArgs(process.argv.slice(2));
-if (args.profile !== "sio" && args.profile !== "sio-full") {
+if (!["sio", "sio-full", "sio3"].includes(args.profile)) {
   console.error(`unknown profile: ${args.profile}`);
   process.exit(2);
 }
-const FULL = args.profile === "sio-full";
+// sio3: sio-full that also accepts Engine.IO v3 / Socket.IO v4 clients (socket.io-client 2.x)
+const FULL = args.profile === "sio-full" || args.profile === "sio3";
+const EIO3 = args.profile === "sio3";
 
 const httpServer = http.createServer((req, res) => {
   // socket.io handles its own path; everything else is a 404
@@ -49,7 +51,7 @@ const io = new Server(httpServer, {
   maxHttpBufferSize: 1e6,
   transports: ["polling", "websocket"],
   allowUpgrades: true,
-  allowEIO3: false,
+  allowEIO3: EIO3,
   cors: { origin: "*" },
 });
 

@@ -9,8 +9,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use socketio::{AckSender, Args, Config, Data, NamespaceRef, SocketIo, SocketRef};
 
-/// The server of profile `sio` (`full == false`) or `sio-full`.
-pub fn server(full: bool) -> SocketIo {
+/// The server of profile `sio` (`full == false`), `sio-full`, or `sio3` (`sio-full` that also
+/// accepts Engine.IO v3 / Socket.IO v4 clients, `eio3 == true`).
+pub fn server(full: bool, eio3: bool) -> SocketIo {
     let mut config = Config {
         connect_timeout: Duration::from_millis(1000),
         ..Config::default()
@@ -20,7 +21,7 @@ pub fn server(full: bool) -> SocketIo {
     config.engine.ping_timeout = Duration::from_millis(200);
     config.engine.max_http_buffer_size = 1_000_000;
     config.engine.cors = Some(engineio::Cors::any());
-    config.engine.allow_eio3 = false;
+    config.engine.allow_eio3 = eio3;
 
     let io = SocketIo::new(config);
     let root = io.of("/");

@@ -241,7 +241,7 @@ class ServerProcess {
 // The Node reference servers: reference/server.mjs serves every profile; the
 // per-protocol scripts only their own, so a command naming one of them is
 // pointed at the right script for the profile (any other command is untouched).
-const REFERENCE_SCRIPTS = { eio: "eio-server.mjs", eio3: "eio-server.mjs", sio: "sio-server.mjs", "sio-full": "sio-server.mjs" };
+const REFERENCE_SCRIPTS = { eio: "eio-server.mjs", eio3: "eio-server.mjs", sio: "sio-server.mjs", "sio-full": "sio-server.mjs", sio3: "sio-server.mjs" };
 // Hardening profiles (bad-input.test.mjs): see ../src/hardening.rs.
 REFERENCE_SCRIPTS.hard = "hardening-server.mjs";
 REFERENCE_SCRIPTS["hard-max"] = "hardening-server.mjs";
@@ -876,4 +876,161 @@ export function normBinary(v) {
     return o;
   }
   return v;
+}
+
+// ---------------------------------------------------------------------------
+// Raw TCP (bad-input.test.mjs): requests and websocket frames byte by byte
+
+/**
+ * A raw TCP connection to the server. `send(bytes)` writes, `end()` half-closes
+ * (FIN), `received()` is everything read so far (Buffer), `waitFor(pred, ms)`
+ * waits until pred(received) is true, `closed` resolves when the server closed
+ * or reset it. `pause()` stops reading (a peer that does not read).
+ */
+export class RawConn {
+  constructor(srv) {
+    this.chunks = [];
+    this.isClosed = false;
+    this.socket = net.connect({ host: "127.0.0.1", port: srv.port });
+    this.socket.on("error", () => {});
+    this.connected = new Promise((resolve, reject) => {
+      this.socket.once("connect", resolve);
+      this.socket.once("error", reject);
+    });
+    this.closed = new Promise((resolve) => {
+      this.socket.on("close", () => {
+        this.isClosed = true;
+        resolve();
+      });
+    });
+    this.socket.on("data", (d) => {
+      this.chunks.push(d);
+      this._notify?.();
+    });
+    this.socket.on("end", () => this._notify?.());
+  }
+
+  async send(bytes) {
+    await this.connected;
+    return new Promise((resolve) => this.socket.write(bytes, () => resolve()));
+  }
+
+  end() {
+    this.socket.end();
+  }
+
+  pause() {
+    this.socket.pause();
+  }
+
+  destroy() {
+    this.socket.destroy();
+  }
+
+  received() {
+    return Buffer.concat(this.chunks);
+  }
+
+  /** Resolves when pred(received Buffer) is true; rejects after `timeout` ms. */
+  waitFor(pred, timeout = 2000, what = "data") {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (pred(this.received())) {
+          clearTimeout(timer);
+          this._notify = null;
+          resolve(this.received());
+          return true;
+        }
+        return false;
+      };
+      const timer = setTimeout(() => {
+        this._notify = null;
+        reject(new Error(`raw connection: no ${what} within ${timeout} ms (got ${JSON.stringify(this.received().toString("latin1").slice(0, 300))})`));
+      }, timeout);
+      this._notify = check;
+      this.closed.then(() => this._notify === check && check());
+      check();
+    });
+  }
+
+  /** Resolves true when the server closed the connection within `timeout` ms, else false. */
+  async waitClosed(timeout = 2000) {
+    let timer;
+    const t = new Promise((r) => (timer = setTimeout(() => r(false), timeout)));
+    const r = await Promise.race([this.closed.then(() => true), t]);
+    clearTimeout(timer);
+    return r;
+  }
+}
+
+/** Parses the first HTTP response in `buf`: { status, headers, body } or null when incomplete. */
+export function parseRawResponse(buf) {
+  const text = buf.toString("latin1");
+  const end = text.indexOf("\r\n\r\n");
+  if (end < 0) return null;
+  const lines = text.slice(0, end).split("\r\n");
+  const status = Number(lines[0].split(" ")[1]);
+  const headers = {};
+  for (const l of lines.slice(1)) {
+    const i = l.indexOf(":");
+    if (i > 0) headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
+  }
+  const rest = buf.subarray(Buffer.byteLength(text.slice(0, end + 4), "latin1"));
+  if (headers["content-length"] !== undefined) {
+    const n = Number(headers["content-length"]);
+    if (rest.length < n) return null;
+    return { status, headers, body: rest.subarray(0, n).toString("utf8") };
+  }
+  if (/chunked/i.test(headers["transfer-encoding"] ?? "")) {
+    let body = "";
+    let i = 0;
+    const s = rest.toString("latin1");
+    for (;;) {
+      const nl = s.indexOf("\r\n", i);
+      if (nl < 0) return null;
+      const size = parseInt(s.slice(i, nl), 16);
+      if (Number.isNaN(size)) return null;
+      if (size === 0) return { status, headers, body: Buffer.from(body, "latin1").toString("utf8") };
+      if (s.length < nl + 2 + size + 2) return null;
+      body += s.slice(nl + 2, nl + 2 + size);
+      i = nl + 2 + size + 2;
+    }
+  }
+  if (status === 101 || status === 204 || status === 304) return { status, headers, body: "" };
+  return null;
+}
+
+/** A masked client websocket frame (FIN set). opcode 1 text, 2 binary, 8 close. */
+export function wsFrame(opcode, payload) {
+  const data = Buffer.isBuffer(payload) ? payload : Buffer.from(payload, "utf8");
+  const mask = Buffer.from([0x12, 0x34, 0x56, 0x78]);
+  let header;
+  if (data.length < 126) header = Buffer.from([0x80 | opcode, 0x80 | data.length]);
+  else if (data.length < 65536) {
+    header = Buffer.alloc(4);
+    header[0] = 0x80 | opcode;
+    header[1] = 0x80 | 126;
+    header.writeUInt16BE(data.length, 2);
+  } else {
+    header = Buffer.alloc(10);
+    header[0] = 0x80 | opcode;
+    header[1] = 0x80 | 127;
+    header.writeBigUInt64BE(BigInt(data.length), 2);
+  }
+  const masked = Buffer.alloc(data.length);
+  for (let i = 0; i < data.length; i++) masked[i] = data[i] ^ mask[i & 3];
+  return Buffer.concat([header, mask, masked]);
+}
+
+/** Opens a raw websocket over TCP (101 read); returns the RawConn and the bytes after the 101 head. */
+export async function rawWebSocket(srv, pathAndQuery, extraHeaders = "") {
+  const conn = new RawConn(srv);
+  await conn.send(
+    `GET ${pathAndQuery} HTTP/1.1\r\nHost: 127.0.0.1:${srv.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extraHeaders}\r\n`,
+  );
+  const buf = await conn.waitFor((b) => b.includes("\r\n\r\n"), 2000, "101 response");
+  const res = parseRawResponse(buf);
+  if (!res || res.status !== 101) throw new Error(`raw websocket refused: ${buf.toString("latin1").slice(0, 200)}`);
+  return conn;
 }

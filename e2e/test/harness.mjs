@@ -145,9 +145,9 @@ export function log(channel, what = "li") {
   return `.log[data-channel="${channel}"] ${what}`;
 }
 
-/** Waits until an element matching `selector` contains `text`. */
+/** Waits until an element matching `selector` contains `text` (hidden ones count: inactive channels). */
 export async function waitText(page, selector, text, timeout = TIMEOUT) {
-  await page.locator(selector).filter({ hasText: text }).first().waitFor({ timeout });
+  await page.locator(selector).filter({ hasText: text }).first().waitFor({ state: "attached", timeout });
 }
 
 /** How many elements matching `selector` contain `text`. */

@@ -1,4 +1,4 @@
-//! The conformance server: `conformance-server --profile eio|eio3|sio|sio-full|hard|hard-max --port P
+//! The conformance server: `conformance-server --profile eio|eio3|sio|sio-full|sio3|hard|hard-max --port P
 //! [--integration hyper|axum|actix|warp]`.
 //!
 //! An Engine.IO server on `127.0.0.1:P` at `/engine.io/` (ping interval 300 ms, ping timeout
@@ -79,7 +79,7 @@ async fn main() -> ExitCode {
     let config = match args.profile.as_str() {
         "eio" => Some(eio_config(false)),
         "eio3" => Some(eio_config(true)),
-        "sio" | "sio-full" => None,
+        "sio" | "sio-full" | "sio3" => None,
         // The hardening profiles (src/hardening.rs) build their own config.
         p if conformance::hardening::PROFILES.contains(&p) => None,
         other => {
@@ -112,7 +112,7 @@ async fn main() -> ExitCode {
             conformance::serve::serve(&args.integration, listener, engine).await
         }
         None => {
-            let io = conformance::sio::server(args.profile == "sio-full");
+            let io = conformance::sio::server(args.profile != "sio", args.profile == "sio3");
             conformance::serve::serve(&args.integration, listener, io).await
         }
     };

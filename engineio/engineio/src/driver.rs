@@ -15,7 +15,7 @@ use tokio::time::{sleep_until, timeout, Instant};
 
 use crate::service::Inner;
 use crate::socket::{Handler, Shared, Socket};
-use crate::ws::{BoxWebSocket, WsError, WsOut};
+use crate::ws::{BoxWebSocket, MessageTooBig, WsError, WsOut};
 
 /// What other tasks ask of a session task.
 pub(crate) enum Command {
@@ -186,10 +186,18 @@ impl<H: Handler> Driver<H> {
             Some(Ok(frame)) => self.session.handle_ws_frame(now, id, frame),
             Some(Err(_)) | None => {
                 let error = matches!(msg, Some(Err(_)));
-                if main {
-                    self.ws = None;
+                let too_big = matches!(&msg, Some(Err(e)) if e.is::<MessageTooBig>());
+                let socket = if main {
+                    self.ws.take()
                 } else {
-                    self.upgrade_ws = None;
+                    self.upgrade_ws.take()
+                };
+                // A message over the limit gets close code 1009 (as Node's `ws`), best effort.
+                if let (true, Some((_, mut socket))) = (too_big, socket) {
+                    let write_timeout = self.write_timeout;
+                    tokio::spawn(async move {
+                        let _ = timeout(write_timeout, socket.send(WsOut::Close(Some(1009)))).await;
+                    });
                 }
                 self.session.handle_ws_closed(now, id, error);
             }

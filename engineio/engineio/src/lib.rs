@@ -55,7 +55,8 @@ pub use service::{
 pub use socket::{Handler, Socket};
 pub use static_files::StaticFiles;
 pub use ws::{
-    message_limit, tungstenite_config, BoxWebSocket, TungsteniteWs, WebSocket, WsError, WsOut,
+    message_limit, tungstenite_config, BoxWebSocket, MessageTooBig, TungsteniteWs, WebSocket,
+    WsError, WsOut,
 };
 
 pub use engineio_codec as codec;

@@ -49,6 +49,13 @@ impl<T> WebSocket for T where
 /// A boxed [`WebSocket`].
 pub type BoxWebSocket = Box<dyn WebSocket>;
 
+/// The error a [`WebSocket`] stream yields for an incoming message larger than its configured
+/// limit ([`message_limit`]). The session then answers with close code 1009, as Node's `ws`
+/// does, before dropping the connection (any other read error just drops it).
+#[derive(Debug, thiserror::Error)]
+#[error("websocket message too big")]
+pub struct MessageTooBig;
+
 /// [`WebSocket`] over a tokio-tungstenite stream (used for plain hyper, axum and warp-style upgrades).
 pub struct TungsteniteWs<S> {
     inner: WebSocketStream<S>,
@@ -105,6 +112,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for TungsteniteWs<S> {
                     | TError::Io(_)
                     | TError::Protocol(ProtocolError::ResetWithoutClosingHandshake),
                 ))) => return Poll::Ready(None),
+                Poll::Ready(Some(Err(TError::Capacity(_)))) => {
+                    return Poll::Ready(Some(Err(Box::new(MessageTooBig))))
+                }
                 Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(Box::new(e)))),
                 Poll::Ready(Some(Ok(msg))) => msg,
             };

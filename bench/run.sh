@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# The benchmark, in one command: builds everything (release), then runs every scenario of the
+# load generator against every server, several times, interleaved, with the server pinned to
+# CPU 0 and the load generator to CPU 1, and prints a Markdown table of medians with ratios to
+# Node's socket.io and to the raw websocket ceiling (also written to bench/results/latest.md).
+#
+# Usage: bench/run.sh [--quick] [--runs N] [--duration SECS]
+#   full (default): servers raw, node, ours through hyper, axum, actix and warp; 3 runs;
+#                   4 s measured per throughput scenario; plus the codecs' criterion benches.
+#   --quick:        tiny client counts, 1 run, 1 s per scenario, servers raw, node, ours-hyper
+#                   (CI runs it once to prove the whole chain works).
+# Raw results (one JSON line per loadgen run) go to bench/results/<mode>-<date>.jsonl.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=full
+runs=3
+duration=4
+warmup=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) mode=quick; runs=1; duration=1; warmup=0.3 ;;
+    --runs) runs="$2"; shift ;;
+    --duration) duration="$2"; shift ;;
+    *) echo "usage: bench/run.sh [--quick] [--runs N] [--duration SECS]" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+# 5000 idle connections need file descriptors on both sides.
+ulimit -n "$(ulimit -Hn)"
+if [ "$(ulimit -n)" -lt 12000 ]; then
+  echo "warning: open-files limit $(ulimit -n) is low for the idle scenario" >&2
+fi
+
+step "build (release): bench-server, raw-server, loadgen, bench-report"
+cargo build --release --locked -p bench --bins
+bin="$PWD/target/release"
+
+step "Node reference server (socket.io 4.8.4, lockfile pinned)"
+if [ ! -d bench/node/node_modules/socket.io ]; then
+  (cd bench/node && npm ci --no-audit --no-fund)
+fi
+
+if [ "$mode" = quick ]; then
+  servers=(raw node ours-hyper)
+else
+  servers=(raw node ours-hyper ours-axum ours-actix ours-warp)
+fi
+scenarios=(connect echo-1 echo-100 echo-100x8 broadcast idle polling-echo)
+
+clients_for() {
+  case "$mode:$1" in
+    quick:connect) echo 300 ;;
+    quick:broadcast) echo 100 ;;
+    quick:idle) echo 500 ;;
+    full:connect) echo 3000 ;;
+    *) echo "" ;;
+  esac
+}
+
+mkdir -p bench/results
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+results="bench/results/$mode-$stamp.jsonl"
+: > "$results"
+logdir="$(mktemp -d)"
+port=42000
+server_pid=""
+
+stop_server() {
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+  fi
+}
+trap stop_server EXIT INT TERM
+
+# start_server LABEL: starts it pinned to CPU 0 on a fresh port; sets server_pid and port.
+start_server() {
+  port=$((port + 1))
+  local log="$logdir/$1-$port.log"
+  case "$1" in
+    raw) taskset -c 0 "$bin/raw-server" --port "$port" > "$log" 2>&1 & ;;
+    node) taskset -c 0 node bench/node/server.mjs --port "$port" > "$log" 2>&1 & ;;
+    ours-*) taskset -c 0 "$bin/bench-server" --port "$port" --integration "${1#ours-}" > "$log" 2>&1 & ;;
+  esac
+  server_pid=$!
+  for _ in $(seq 1 100); do
+    if grep -q "listening on 127.0.0.1:$port" "$log"; then
+      return 0
+    fi
+    if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  echo "error: server $1 did not start:" >&2
+  cat "$log" >&2
+  exit 1
+}
+
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+started=$SECONDS
+step "$mode run: ${#servers[@]} servers x ${#scenarios[@]} scenarios x $runs run(s) -> $results"
+for run in $(seq 1 "$runs"); do
+  # Rotate the server order each run, so no server always follows the same one.
+  offset=$(( (run - 1) % ${#servers[@]} ))
+  order=("${servers[@]:$offset}" "${servers[@]:0:$offset}")
+  for scenario in "${scenarios[@]}"; do
+    for server in "${order[@]}"; do
+      if [ "$server" = raw ] && [ "$scenario" = polling-echo ]; then
+        continue # the raw ceiling has no polling transport
+      fi
+      start_server "$server"
+      clients="$(clients_for "$scenario")"
+      taskset -c 1 "$bin/loadgen" --scenario "$scenario" --port "$port" \
+        --server-pid "$server_pid" --label "$server" --run "$run" \
+        --duration "$duration" --warmup "$warmup" ${clients:+--clients "$clients"} \
+        >> "$results"
+      stop_server
+    done
+  done
+done
+load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
+elapsed=$((SECONDS - started))
+
+marker="$logdir/criterion-start"
+if [ "$mode" = full ]; then
+  step "criterion benches of the codecs"
+  touch "$marker"
+  cargo bench --locked -p engineio-codec -p socketio-codec > bench/results/criterion.txt 2>&1
+fi
+
+report="bench/results/latest.md"
+{
+  echo "# Benchmark results ($mode mode)"
+  echo
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); one command: \`bench/run.sh${mode/full/}\`$( [ "$mode" = quick ] && echo ' (--quick)')"
+  echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(uname -sr)"
+  echo "- server pinned to CPU 0, load generator to CPU 1 (taskset); each server started fresh (by PID) for each scenario and stopped by that PID"
+  echo "- versions: $(rustc --version); node $(node --version); socket.io $(node -p 'require("./bench/node/node_modules/socket.io/package.json").version'), engine.io $(node -p 'require("./bench/node/node_modules/engine.io/package.json").version'), ws $(node -p 'require("./bench/node/node_modules/ws/package.json").version')"
+  echo "- load average before / after: $load_before / $load_after (other work on the machine adds noise); load phase took ${elapsed}s"
+  echo "- the raw ceiling sends no pings and has no polling transport (polling-echo: n/a)"
+  echo
+  if [ "$mode" = full ]; then
+    "$bin/bench-report" "$results" --criterion target/criterion --newer-than "$marker"
+  else
+    "$bin/bench-report" "$results"
+  fi
+} > "$report"
+cp "$results" bench/results/latest.jsonl
+rm -rf "$logdir"
+cat "$report"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Browser tests of the chat example (examples/chat) in headless Chromium.
+#
+# Needs Node >= 20, cargo and Debian's Chromium (`apt-get install -y chromium`; no browser is
+# downloaded). Installs the npm packages (npm ci), builds the chat unless CHAT_BIN names a
+# binary, and runs the tests. The exit code is the result; the last line reads
+# `e2e: N passed, N failed, N skipped`. The screenshot lands in e2e/screenshots/chat.png.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+npm ci --no-audit --no-fund --loglevel=error
+if [ -z "${CHAT_BIN:-}" ]; then
+  (cd .. && cargo build --release -p chat-example)
+  CHAT_BIN="$(cd .. && pwd)/target/release/chat"
+  export CHAT_BIN
+fi
+exec npm test --silent
