@@ -4,11 +4,17 @@
 # CPU 0 and the load generator to CPU 1, and prints a Markdown table of medians with ratios to
 # Node's socket.io and to the raw websocket ceiling (also written to bench/results/latest.md).
 #
-# Usage: bench/run.sh [--quick] [--runs N] [--duration SECS]
+# Usage: bench/run.sh [--quick] [--runs N] [--duration SECS] [--no-rt]
 #   full (default): servers raw, node, ours through hyper, axum, actix and warp; 3 runs;
 #                   4 s measured per throughput scenario; plus the codecs' criterion benches.
 #   --quick:        tiny client counts, 1 run, 1 s per scenario, servers raw, node, ours-hyper
 #                   (CI runs it once to prove the whole chain works).
+#   --no-rt:        do not run the server and the load generator as SCHED_FIFO (see below).
+# When allowed (root), the server and the load generator run with real-time priority
+# (`chrt -f 10`): on a shared 2-core machine, ordinary processes (a compiler) otherwise take
+# their cores for milliseconds at a time and the figures measure the scheduler, not the
+# servers. The kernel's RT throttling (95% per second) still leaves the rest of the machine
+# a share, and adds up to ~50 ms stalls per second at saturation (seen in p99.9 only).
 # Raw results (one JSON line per loadgen run) go to bench/results/<mode>-<date>.jsonl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,12 +23,14 @@ mode=full
 runs=3
 duration=4
 warmup=1
+rt=yes
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) mode=quick; runs=1; duration=1; warmup=0.3 ;;
     --runs) runs="$2"; shift ;;
     --duration) duration="$2"; shift ;;
-    *) echo "usage: bench/run.sh [--quick] [--runs N] [--duration SECS]" >&2; exit 2 ;;
+    --no-rt) rt=no ;;
+    *) echo "usage: bench/run.sh [--quick] [--runs N] [--duration SECS] [--no-rt]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -33,6 +41,13 @@ step() { printf '\n==> %s\n' "$*" >&2; }
 ulimit -n "$(ulimit -Hn)"
 if [ "$(ulimit -n)" -lt 12000 ]; then
   echo "warning: open-files limit $(ulimit -n) is low for the idle scenario" >&2
+fi
+
+prio=()
+if [ "$rt" = yes ] && chrt -f 10 true 2>/dev/null; then
+  prio=(chrt -f 10)
+else
+  rt=no
 fi
 
 step "build (release): bench-server, raw-server, loadgen, bench-report"
@@ -83,9 +98,9 @@ start_server() {
   port=$((port + 1))
   local log="$logdir/$1-$port.log"
   case "$1" in
-    raw) taskset -c 0 "$bin/raw-server" --port "$port" > "$log" 2>&1 & ;;
-    node) taskset -c 0 node bench/node/server.mjs --port "$port" > "$log" 2>&1 & ;;
-    ours-*) taskset -c 0 "$bin/bench-server" --port "$port" --integration "${1#ours-}" > "$log" 2>&1 & ;;
+    raw) "${prio[@]}" taskset -c 0 "$bin/raw-server" --port "$port" > "$log" 2>&1 & ;;
+    node) "${prio[@]}" taskset -c 0 node bench/node/server.mjs --port "$port" > "$log" 2>&1 & ;;
+    ours-*) "${prio[@]}" taskset -c 0 "$bin/bench-server" --port "$port" --integration "${1#ours-}" > "$log" 2>&1 & ;;
   esac
   server_pid=$!
   for _ in $(seq 1 100); do
@@ -114,7 +129,7 @@ for run in $(seq 1 "$runs"); do
       fi
       start_server "$server"
       clients="$(clients_for "$scenario")"
-      taskset -c 1 "$bin/loadgen" --scenario "$scenario" --port "$port" \
+      "${prio[@]}" taskset -c 1 "$bin/loadgen" --scenario "$scenario" --port "$port" \
         --server-pid "$server_pid" --label "$server" --run "$run" \
         --duration "$duration" --warmup "$warmup" ${clients:+--clients "$clients"} \
         >> "$results"
@@ -136,9 +151,9 @@ report="bench/results/latest.md"
 {
   echo "# Benchmark results ($mode mode)"
   echo
-  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); one command: \`bench/run.sh${mode/full/}\`$( [ "$mode" = quick ] && echo ' (--quick)')"
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); one command: \`bench/run.sh$( [ "$mode" = quick ] && echo ' --quick')\`"
   echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(uname -sr)"
-  echo "- server pinned to CPU 0, load generator to CPU 1 (taskset); each server started fresh (by PID) for each scenario and stopped by that PID"
+  echo "- server pinned to CPU 0, load generator to CPU 1 (taskset); real-time priority (chrt -f): $rt; each server started fresh (by PID) for each scenario and stopped by that PID"
   echo "- versions: $(rustc --version); node $(node --version); socket.io $(node -p 'require("./bench/node/node_modules/socket.io/package.json").version'), engine.io $(node -p 'require("./bench/node/node_modules/engine.io/package.json").version'), ws $(node -p 'require("./bench/node/node_modules/ws/package.json").version')"
   echo "- load average before / after: $load_before / $load_after (other work on the machine adds noise); load phase took ${elapsed}s"
   echo "- the raw ceiling sends no pings and has no polling transport (polling-echo: n/a)"

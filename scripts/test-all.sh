@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test of the workspace: formatting, lints, the Rust tests, the layering check, and
-# the conformance suite (official npm clients) against every integration.
+# Runs every test of the workspace: formatting, lints, the Rust tests, the layering check, the
+# conformance suite (official npm clients) against every integration, and the browser tests.
+# Needs cargo, Node >= 20 with npm, and Debian's Chromium (apt-get install -y chromium).
 # Usage: ./scripts/test-all.sh        (from anywhere; installs the npm packages it needs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,5 +38,13 @@ for integration in ${CONFORMANCE_INTEGRATIONS:-hyper axum actix warp}; do
   CONFORMANCE_SERVER="$server" CONFORMANCE_SERVER_ARGS="--integration $integration" \
     bash conformance/run-suite.sh || { echo "conformance FAILED through integration: $integration" >&2; exit 1; }
 done
+
+step "browser tests of the chat demo (headless Chromium)"
+if [ ! -x /usr/bin/chromium ]; then
+  echo "error: /usr/bin/chromium is missing: apt-get install -y chromium" >&2
+  exit 1
+fi
+cargo build --release --locked -p chat-example
+CHAT_BIN="$PWD/target/release/chat" bash e2e/run.sh
 
 step "all tests passed"

@@ -9,7 +9,8 @@
 //! - everything else (pongs `3`, ...) is ignored. It sends no pings and does not time out
 //!   peers; it has no polling transport (the polling scenario skips it).
 //!
-//! Writes are batched: frames available at once are written with one flush. Prints
+//! Writes are batched: frames available at once are written with one flush. Websocket read
+//! buffers are 4 KiB (tungstenite's 128 KiB default is zero-filled on every read). Prints
 //! `listening on 127.0.0.1:P` when ready.
 
 use std::process::ExitCode;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::broadcast;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
 
@@ -68,7 +70,10 @@ async fn main() -> ExitCode {
         let shared = shared.clone();
         tokio::spawn(async move {
             let _ = stream.set_nodelay(true);
-            if let Ok(ws) = tokio_tungstenite::accept_async(stream).await {
+            // 4 KiB read buffers: tungstenite's default (128 KiB) is zero-filled on every read
+            // and costs 128 KiB of resident memory per connection.
+            let config = WebSocketConfig::default().read_buffer_size(4096);
+            if let Ok(ws) = tokio_tungstenite::accept_async_with_config(stream, Some(config)).await {
                 let _ = connection(ws, &shared).await;
             }
         });
