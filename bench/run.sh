@@ -81,7 +81,8 @@ stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 results="bench/results/$mode-$stamp.jsonl"
 : > "$results"
 logdir="$(mktemp -d)"
-port=42000
+# Below the ephemeral range (32768-60999), so no client socket holds a server port.
+port=21000
 server_pid=""
 
 stop_server() {
@@ -95,6 +96,18 @@ trap stop_server EXIT INT TERM
 
 # start_server LABEL: starts it pinned to CPU 0 on a fresh port; sets server_pid and port.
 start_server() {
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    if try_start_server "$1"; then
+      return 0
+    fi
+  done
+  echo "error: server $1 did not start:" >&2
+  cat "$logdir/$1-$port.log" >&2
+  exit 1
+}
+
+try_start_server() {
   port=$((port + 1))
   local log="$logdir/$1-$port.log"
   case "$1" in
@@ -104,15 +117,14 @@ start_server() {
   esac
   server_pid=$!
   for _ in $(seq 1 100); do
-    if grep -q "listening on 127.0.0.1:$port" "$log"; then
+    if grep -q "listening on 127.0.0.1:$port" "$log" 2>/dev/null; then
       return 0
     fi
     if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
     sleep 0.1
   done
-  echo "error: server $1 did not start:" >&2
-  cat "$log" >&2
-  exit 1
+  stop_server
+  return 1
 }
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"

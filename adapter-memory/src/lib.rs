@@ -86,13 +86,11 @@ impl<S: Copy + Eq + Hash> RoomsIndex<S> {
         }
     }
 
-    /// Removes `sid` from `room`.
+    /// Removes `sid` from `room`. The socket stays indexed (and reached by broadcasts to
+    /// every socket) even with no room left, as in Node; only [`RoomsIndex::del_all`] forgets it.
     pub fn del(&mut self, sid: S, room: &str, events: &mut Vec<RoomEvent<S>>) {
         if let Some(rooms) = self.sids.get_mut(&sid) {
             rooms.remove(room);
-            if rooms.is_empty() {
-                self.sids.remove(&sid);
-            }
         }
         self.remove_member(room, sid, events);
     }
@@ -235,6 +233,17 @@ mod tests {
         ev.clear();
         index.del(1, "nope", &mut ev);
         assert!(ev.is_empty());
+        index.del(1, "b", &mut ev);
+        ev.clear();
+        let mut all = Vec::new();
+        index.resolve::<&str>(&[], &[], &[], |s| all.push(s));
+        assert_eq!(
+            all,
+            vec![1],
+            "a socket with no room left still gets broadcasts to all"
+        );
+        index.add_all(1, ["b"], &mut ev);
+        ev.clear();
         index.del_all(1, &mut ev);
         assert_eq!(
             ev,
@@ -283,7 +292,6 @@ mod tests {
                 }
             }
             for (sid, rooms) in &index.sids {
-                prop_assert!(!rooms.is_empty());
                 for room in rooms {
                     prop_assert!(index.rooms.get(room).is_some_and(|m| m.contains(sid)));
                 }

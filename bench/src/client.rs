@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufStream};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
@@ -86,6 +86,11 @@ impl SioClient {
                 Err(e) => return Some(Err(e.into())),
             }
         }
+    }
+
+    /// The next text frame if one is already buffered or readable without waiting.
+    pub fn try_recv(&mut self) -> Option<Result<Utf8Bytes, BoxError>> {
+        self.recv().now_or_never().flatten()
     }
 
     /// [`SioClient::recv`] with [`READ_TIMEOUT`], answering pings, an end being an error.

@@ -81,20 +81,34 @@ pub const TARGETS: [(&str, &str, f64, bool); 5] = [
     ("idle", "kib_per_conn", 1.1, false),
 ];
 
+/// (scenario, server).
+type CellKey = (String, String);
+/// Values of each metric, in order of first appearance.
+type MetricValues = Vec<(String, Vec<f64>)>;
+
+/// CPU shares and errors of one cell.
+#[derive(Default)]
+struct CpuCell {
+    loadgen: Vec<f64>,
+    server: Vec<f64>,
+    errors: u64,
+    runs: usize,
+}
+
 struct Summary {
     servers: Vec<String>,
     scenarios: Vec<String>,
     /// (scenario, server) -> metric -> values
-    values: BTreeMap<(String, String), Vec<(String, Vec<f64>)>>,
-    cpu: BTreeMap<(String, String), (Vec<f64>, Vec<f64>, u64, usize)>,
+    values: BTreeMap<CellKey, MetricValues>,
+    cpu: BTreeMap<CellKey, CpuCell>,
 }
 
 impl Summary {
     fn new(records: &[Record]) -> Self {
         let mut servers: Vec<String> = Vec::new();
         let mut scenarios: Vec<String> = Vec::new();
-        let mut values: BTreeMap<(String, String), Vec<(String, Vec<f64>)>> = BTreeMap::new();
-        let mut cpu: BTreeMap<(String, String), (Vec<f64>, Vec<f64>, u64, usize)> = BTreeMap::new();
+        let mut values: BTreeMap<CellKey, MetricValues> = BTreeMap::new();
+        let mut cpu: BTreeMap<CellKey, CpuCell> = BTreeMap::new();
         for r in records {
             if !servers.contains(&r.server) {
                 servers.push(r.server.clone());
@@ -111,12 +125,12 @@ impl Summary {
                 }
             }
             let c = cpu.entry(key).or_default();
-            c.0.push(r.loadgen_cpu);
+            c.loadgen.push(r.loadgen_cpu);
             if let Some(s) = r.server_cpu {
-                c.1.push(s);
+                c.server.push(s);
             }
-            c.2 += r.errors;
-            c.3 += 1;
+            c.errors += r.errors;
+            c.runs += 1;
         }
         // raw and node first, then ours in order of appearance.
         servers.sort_by_key(|s| match s.as_str() {
@@ -178,7 +192,7 @@ fn fmt_ratio(v: f64, reference: f64) -> Option<String> {
 pub fn markdown(records: &[Record]) -> String {
     let s = Summary::new(records);
     let mut out = String::new();
-    let runs = s.cpu.values().map(|c| c.3).max().unwrap_or(0);
+    let runs = s.cpu.values().map(|c| c.runs).max().unwrap_or(0);
     out.push_str(&format!(
         "Medians of {runs} run(s) per cell. Ratios are value / reference (`↑` higher is better, `↓` lower is better).\n\n"
     ));
@@ -243,10 +257,14 @@ pub fn markdown(records: &[Record]) -> String {
         out.push_str(&format!("| {scenario} |"));
         for server in &s.servers {
             match s.cpu.get(&(scenario.clone(), server.clone())) {
-                Some((lg, sv, errors, _)) => {
-                    let mut cell = format!("{} / {}", fmt_value(median(lg)), fmt_value(median(sv)));
-                    if *errors > 0 {
-                        cell.push_str(&format!(" ({errors} errors)"));
+                Some(c) => {
+                    let mut cell = format!(
+                        "{} / {}",
+                        fmt_value(median(&c.loadgen)),
+                        fmt_value(median(&c.server))
+                    );
+                    if c.errors > 0 {
+                        cell.push_str(&format!(" ({} errors)", c.errors));
                     }
                     out.push_str(&format!(" {cell} |"));
                 }

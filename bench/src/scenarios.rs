@@ -305,21 +305,43 @@ async fn echo_client(
     }
     client.flush().await?;
     while !pending.is_empty() {
-        let text = client.recv_timeout().await?;
-        let Some(id) = ack_id(&text) else {
-            continue;
-        };
-        let Some(pos) = pending.iter().position(|(p, _)| *p == id) else {
-            return Err(format!("unexpected ack {text:?}").into());
-        };
-        if let Some((_, sent)) = pending.remove(pos) {
-            shared.sample(sent.elapsed().as_micros() as u64);
+        // No timer per packet: the scenario's clock bounds the run.
+        let text = client.recv().await.ok_or("connection closed")??;
+        on_echo_packet(&mut client, &text, &mut pending, &mut next_id, shared).await?;
+        // Take every packet already readable, then write the new requests at once.
+        while let Some(text) = client.try_recv() {
+            on_echo_packet(&mut client, &text?, &mut pending, &mut next_id, shared).await?;
         }
-        if !shared.stop.get() {
-            client.send(echo_packet(next_id)).await?;
-            pending.push_back((next_id, Instant::now()));
-            next_id += 1;
-        }
+        client.flush().await?;
+    }
+    Ok(())
+}
+
+/// Handles one packet of an echo client: an ack completes a request and queues the next one
+/// (not flushed); a ping queues a pong.
+async fn on_echo_packet(
+    client: &mut SioClient,
+    text: &str,
+    pending: &mut VecDeque<(u64, Instant)>,
+    next_id: &mut u64,
+    shared: &Shared,
+) -> Result<(), BoxError> {
+    if text == "2" {
+        return client.feed("3").await;
+    }
+    let Some(id) = ack_id(text) else {
+        return Ok(());
+    };
+    let Some(pos) = pending.iter().position(|(p, _)| *p == id) else {
+        return Err(format!("unexpected ack {text:?}").into());
+    };
+    if let Some((_, sent)) = pending.remove(pos) {
+        shared.sample(sent.elapsed().as_micros() as u64);
+    }
+    if !shared.stop.get() {
+        client.feed(echo_packet(*next_id)).await?;
+        pending.push_back((*next_id, Instant::now()));
+        *next_id += 1;
     }
     Ok(())
 }

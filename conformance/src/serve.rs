@@ -35,9 +35,11 @@ pub async fn serve<E: IntoEngineIo>(
                 .route("/hello", get(|| async { "hello" }))
                 .layer(socketio_axum::EngineIoLayer::new(engine));
             let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-            axum::serve(tokio_listener(listener)?, app)
-                .await
-                .map_err(|e| e.to_string())
+            use axum::serve::ListenerExt;
+            let listener = tokio_listener(listener)?.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
+            axum::serve(listener, app).await.map_err(|e| e.to_string())
         }
         "warp" => {
             use warp::Filter;

@@ -7,13 +7,17 @@
 //!
 //! Production settings: `Config::default()` (Node's defaults: ping interval 25 s, ping
 //! timeout 20 s, CORS off). Prints `listening on 127.0.0.1:P` when ready.
+//!
+//! `--exit-after SECS` makes it exit normally after that long (for profilers that write
+//! their data at exit, such as heaptrack).
 
 use std::process::ExitCode;
 
 use socketio::{AckSender, Args, Config, SocketIo, SocketRef};
 
-fn parse_args() -> Result<(u16, String), String> {
+fn parse_args() -> Result<(u16, String, Option<f64>), String> {
     let mut port = 3000;
+    let mut exit_after = None;
     let mut integration = "hyper".to_owned();
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -21,13 +25,16 @@ fn parse_args() -> Result<(u16, String), String> {
         match flag.as_str() {
             "--port" => port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
             "--integration" => integration = value()?,
+            "--exit-after" => {
+                exit_after = Some(value()?.parse().map_err(|e| format!("--exit-after: {e}"))?)
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
     if !conformance::serve::INTEGRATIONS.contains(&integration.as_str()) {
         return Err(format!("unknown integration {integration}"));
     }
-    Ok((port, integration))
+    Ok((port, integration, exit_after))
 }
 
 /// The server of the benchmark contract.
@@ -48,7 +55,7 @@ fn server() -> SocketIo {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let (port, integration) = match parse_args() {
+    let (port, integration, exit_after) = match parse_args() {
         Ok(a) => a,
         Err(e) => {
             eprintln!("bench-server: {e}");
@@ -63,6 +70,12 @@ async fn main() -> ExitCode {
         }
     };
     println!("listening on 127.0.0.1:{port}");
+    if let Some(secs) = exit_after {
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_secs_f64(secs)).await;
+            std::process::exit(0);
+        });
+    }
     match conformance::serve::serve(&integration, listener, server()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -73,7 +73,8 @@ async fn main() -> ExitCode {
             // 4 KiB read buffers: tungstenite's default (128 KiB) is zero-filled on every read
             // and costs 128 KiB of resident memory per connection.
             let config = WebSocketConfig::default().read_buffer_size(4096);
-            if let Ok(ws) = tokio_tungstenite::accept_async_with_config(stream, Some(config)).await {
+            if let Ok(ws) = tokio_tungstenite::accept_async_with_config(stream, Some(config)).await
+            {
                 let _ = connection(ws, &shared).await;
             }
         });

@@ -1,6 +1,7 @@
 //! The session task: one tokio task per session owns its [`Session`] state machine, its
 //! websockets and its handler state, and runs the calling contract of `engineio-proto`.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,6 +37,9 @@ pub(crate) enum Command {
     Upgrade(BoxWebSocket),
     /// An application message.
     Send(Data),
+    /// Application messages that must go out together or not at all (a Socket.IO packet and
+    /// its binary attachments).
+    SendBatch(Vec<Data>),
     /// An application close.
     Close(CloseReason),
 }
@@ -63,6 +67,14 @@ struct Driver<H: Handler> {
     incoming_ws: Option<(WsId, BoxWebSocket)>,
     conn: Option<H::Connection>,
     write_timeout: Duration,
+}
+
+impl<H: Handler> Drop for Driver<H> {
+    /// A task that ends any other way (runtime shutdown, a panic in the driver) still
+    /// unregisters its session and tells the application.
+    fn drop(&mut self) {
+        self.finish(CloseReason::TransportError);
+    }
 }
 
 /// Runs a session until it closes.
@@ -95,7 +107,14 @@ pub(crate) async fn run<H: Handler>(
     let socket = Socket {
         shared: driver.shared.clone(),
     };
-    driver.conn = Some(driver.engine.handler.on_connect(socket));
+    let engine = driver.engine.clone();
+    match catch_unwind(AssertUnwindSafe(|| engine.handler.on_connect(socket))) {
+        Ok(conn) => driver.conn = Some(conn),
+        Err(_) => {
+            tracing::error!(sid = %driver.shared.sid, "on_connect panicked; closing the session");
+            driver.session.close_with(now(), CloseReason::ForcedClose);
+        }
+    }
 
     let sleep = sleep_until(Instant::now() + Duration::from_secs(86_400));
     tokio::pin!(sleep);
@@ -109,7 +128,16 @@ pub(crate) async fn run<H: Handler>(
         }
         tokio::select! {
             cmd = rx.recv() => match cmd {
-                Some(cmd) => driver.on_command(cmd),
+                Some(cmd) => {
+                    driver.on_command(cmd);
+                    // Take what else is already queued before writing: one flush for a burst.
+                    for _ in 0..COMMAND_BATCH {
+                        match rx.try_recv() {
+                            Ok(cmd) => driver.on_command(cmd),
+                            Err(_) => break,
+                        }
+                    }
+                }
                 // Unreachable while `shared` holds a sender; close cleanly anyway.
                 None => driver.session.close(now()),
             },
@@ -119,6 +147,9 @@ pub(crate) async fn run<H: Handler>(
         }
     }
 }
+
+/// How many queued commands one loop turn takes before writing.
+const COMMAND_BATCH: usize = 64;
 
 fn now() -> std::time::Instant {
     Instant::now().into_std()
@@ -134,6 +165,17 @@ async fn next_frame(
 }
 
 impl<H: Handler> Driver<H> {
+    /// Unregisters the session and tells the application, once.
+    fn finish(&mut self, reason: CloseReason) {
+        self.engine.remove_session(&self.shared.sid);
+        if let Some(conn) = self.conn.take() {
+            let handler = &self.engine.handler;
+            if catch_unwind(AssertUnwindSafe(|| handler.on_disconnect(conn, reason))).is_err() {
+                tracing::error!(sid = %self.shared.sid, "on_disconnect panicked");
+            }
+        }
+    }
+
     fn next_request_id(&mut self) -> RequestId {
         let id = RequestId(self.next_id);
         self.next_id += 1;
@@ -169,6 +211,11 @@ impl<H: Handler> Driver<H> {
             Command::Send(data) => {
                 if let Err(e) = self.session.send(data) {
                     tracing::debug!(sid = %self.shared.sid, "message dropped: {e}");
+                }
+            }
+            Command::SendBatch(batch) => {
+                if let Err(e) = self.session.send_batch(batch) {
+                    tracing::debug!(sid = %self.shared.sid, "messages dropped: {e}");
                 }
             }
             Command::Close(reason) => self.session.close_with(now, reason),
@@ -213,27 +260,35 @@ impl<H: Handler> Driver<H> {
                 self.upgrade_ws = Some(ws);
             }
             let Some(event) = self.session.poll_event() else {
+                self.shared
+                    .buffered
+                    .store(self.session.buffered_len(), Ordering::Release);
                 return false;
             };
             match event {
                 Event::Message(data) => {
                     if let Some(conn) = self.conn.as_mut() {
-                        self.engine.handler.on_message(conn, data);
+                        let handler = &self.engine.handler;
+                        let ran = catch_unwind(AssertUnwindSafe(|| handler.on_message(conn, data)));
+                        if ran.is_err() {
+                            tracing::error!(sid = %self.shared.sid, "on_message panicked; closing the session");
+                            self.session.close_with(now(), CloseReason::ForcedClose);
+                        }
                     }
                 }
                 Event::Upgraded => {
                     self.ws = self.upgrade_ws.take();
                     self.shared.upgraded.store(true, Ordering::Release);
                     if let Some(conn) = self.conn.as_mut() {
-                        self.engine.handler.on_upgrade(conn);
+                        let handler = &self.engine.handler;
+                        if catch_unwind(AssertUnwindSafe(|| handler.on_upgrade(conn))).is_err() {
+                            self.session.close_with(now(), CloseReason::ForcedClose);
+                        }
                     }
                 }
                 Event::Closed(reason) => {
                     self.write_transmits().await;
-                    self.engine.remove_session(&self.shared.sid);
-                    if let Some(conn) = self.conn.take() {
-                        self.engine.handler.on_disconnect(conn, reason);
-                    }
+                    self.finish(reason);
                     return true;
                 }
             }

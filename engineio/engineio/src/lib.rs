@@ -56,7 +56,7 @@ pub use socket::{Handler, Socket};
 pub use static_files::StaticFiles;
 pub use ws::{
     message_limit, tungstenite_config, BoxWebSocket, MessageTooBig, TungsteniteWs, WebSocket,
-    WsError, WsOut,
+    WsError, WsOut, WS_READ_BUFFER_SIZE,
 };
 
 pub use engineio_codec as codec;

@@ -424,6 +424,8 @@ impl<H: Handler> EngineIo<H> {
             version,
             tx,
             upgraded: AtomicBool::new(matches!(first, First::WebSocket(..))),
+            buffered: std::sync::atomic::AtomicUsize::new(0),
+            max_buffered: self.inner.config.max_buffered_packets,
             head,
         });
         if let Ok(mut map) = self.inner.sessions.write() {

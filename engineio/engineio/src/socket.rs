@@ -1,6 +1,6 @@
 //! The user-facing socket handle and the connection handler trait.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use engineio_codec::{Data, ProtocolVersion, Sid};
@@ -38,6 +38,10 @@ pub(crate) struct Shared {
     pub(crate) version: ProtocolVersion,
     pub(crate) tx: mpsc::Sender<Command>,
     pub(crate) upgraded: AtomicBool,
+    /// Packets waiting in the session's outgoing buffer, as of the task's last turn.
+    pub(crate) buffered: AtomicUsize,
+    /// The session's `max_buffered_packets`.
+    pub(crate) max_buffered: usize,
     pub(crate) head: Arc<crate::service::RequestHead>,
 }
 
@@ -83,21 +87,42 @@ impl Socket {
         self.shared.tx.is_closed()
     }
 
-    /// Whether `n` more messages fit in the session's queue right now (for volatile sends).
+    /// Whether `n` more messages fit right now: room in the session's queue, and in its outgoing
+    /// buffer (a polling client that is not polling fills it). Volatile sends check this.
     pub fn has_room(&self, n: usize) -> bool {
-        self.shared.tx.capacity() >= n
+        self.shared.tx.capacity() >= 1
+            && self.shared.buffered.load(Ordering::Acquire) + n <= self.shared.max_buffered
     }
 
     /// Queues a message without waiting: fails with [`Error::QueueFull`] when the session's queue
-    /// is full, [`Error::Closed`] when the session is gone.
+    /// or outgoing buffer is full, [`Error::Closed`] when the session is gone.
     pub fn try_send(&self, data: Data) -> Result<(), Error> {
+        self.check_room(1)?;
         self.shared
             .tx
             .try_send(Command::Send(data))
-            .map_err(|e| match e {
-                mpsc::error::TrySendError::Full(_) => Error::QueueFull,
-                mpsc::error::TrySendError::Closed(_) => Error::Closed,
-            })
+            .map_err(queue_error)
+    }
+
+    /// Queues messages that go out together or not at all (for example a Socket.IO packet and
+    /// its binary attachments); same errors as [`Socket::try_send`].
+    pub fn try_send_batch(&self, batch: Vec<Data>) -> Result<(), Error> {
+        self.check_room(batch.len())?;
+        let cmd = match <[Data; 1]>::try_from(batch) {
+            Ok([one]) => Command::Send(one),
+            Err(batch) => Command::SendBatch(batch),
+        };
+        self.shared.tx.try_send(cmd).map_err(queue_error)
+    }
+
+    fn check_room(&self, n: usize) -> Result<(), Error> {
+        if self.shared.tx.is_closed() {
+            return Err(Error::Closed);
+        }
+        if self.shared.buffered.load(Ordering::Acquire) + n > self.shared.max_buffered {
+            return Err(Error::QueueFull);
+        }
+        Ok(())
     }
 
     /// Queues a message, waiting for room in the session's queue.
@@ -133,5 +158,12 @@ impl Socket {
                 let _ = tx.send(cmd).await;
             });
         }
+    }
+}
+
+fn queue_error(e: mpsc::error::TrySendError<Command>) -> Error {
+    match e {
+        mpsc::error::TrySendError::Full(_) => Error::QueueFull,
+        mpsc::error::TrySendError::Closed(_) => Error::Closed,
     }
 }

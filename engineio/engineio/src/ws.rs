@@ -90,12 +90,19 @@ pub fn message_limit(max_message_size: usize) -> usize {
 
 /// The tungstenite limits for a given Engine.IO max payload: a little above it, so that the
 /// session can answer a slightly larger message with close code 1009 itself.
+///
+/// The read buffer starts at [`WS_READ_BUFFER_SIZE`] instead of tungstenite's eager 128 KiB: an
+/// idle connection then costs a few KiB, and the buffer still grows for large messages.
 pub fn tungstenite_config(max_message_size: usize) -> WebSocketConfig {
     let limit = message_limit(max_message_size);
     WebSocketConfig::default()
+        .read_buffer_size(WS_READ_BUFFER_SIZE)
         .max_message_size(Some(limit))
         .max_frame_size(Some(limit))
 }
+
+/// The initial read buffer of a server websocket (tungstenite allocates it eagerly).
+pub const WS_READ_BUFFER_SIZE: usize = 4 * 1024;
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Stream for TungsteniteWs<S> {
     type Item = Result<Frame, WsError>;

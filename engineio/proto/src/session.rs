@@ -316,6 +316,25 @@ impl Session {
         Ok(())
     }
 
+    /// Queues several messages that must go out together or not at all (a Socket.IO packet and
+    /// its attachments): refused whole when they do not all fit.
+    pub fn send_batch(&mut self, batch: Vec<Data>) -> Result<(), SendError> {
+        if self.state != State::Open {
+            return Err(SendError::Closed);
+        }
+        if self.buffer.len() + batch.len() > self.config.max_buffered_packets {
+            return Err(SendError::Full);
+        }
+        self.buffer.extend(batch.into_iter().map(Packet::Message));
+        self.flush();
+        Ok(())
+    }
+
+    /// How many packets wait in the outgoing buffer (a polling client that has not polled).
+    pub fn buffered_len(&self) -> usize {
+        self.buffer.len()
+    }
+
     /// Closes the session from the server side ("forced close").
     pub fn close(&mut self, now: Instant) {
         self.close_with(now, CloseReason::ForcedClose);
@@ -598,9 +617,12 @@ impl Session {
             Packet::Ping(_) => match self.version {
                 ProtocolVersion::V3 => {
                     self.arm_v3_ping_deadline(now);
-                    // One pong waiting is enough: a peer that POSTs pings without polling
-                    // must not grow the buffer (it is outside `max_buffered_packets`).
-                    if !self.buffer.iter().any(|p| matches!(p, Packet::Pong(_))) {
+                    // One pong per ping (as Node) while the buffer has room; past
+                    // `max_buffered_packets` only one pong waits, so a peer that POSTs pings
+                    // without ever polling cannot grow the buffer without bound.
+                    if self.buffer.len() < self.config.max_buffered_packets
+                        || !self.buffer.iter().any(|p| matches!(p, Packet::Pong(_)))
+                    {
                         self.buffer.push_back(Packet::Pong(String::new()));
                     }
                     self.flush();

@@ -70,20 +70,25 @@ impl AckWaiter {
     }
 }
 
-/// Waits for one socket's answer.
+/// Waits for one socket's answer. The waiter is removed however this ends (answer, timeout,
+/// or the future being dropped).
 pub(crate) async fn wait_one(
     socket: SocketRef,
     id: u64,
     rx: oneshot::Receiver<AckResponse>,
     timeout: Duration,
 ) -> Result<AckResponse, AckError> {
+    struct Forget(SocketRef, u64);
+    impl Drop for Forget {
+        fn drop(&mut self) {
+            self.0.forget_ack(self.1);
+        }
+    }
+    let _forget = Forget(socket, id);
     match tokio::time::timeout(timeout, rx).await {
         Ok(Ok(response)) => Ok(response),
         Ok(Err(_)) => Err(AckError::Disconnected),
-        Err(_) => {
-            socket.forget_ack(id);
-            Err(AckError::Timeout)
-        }
+        Err(_) => Err(AckError::Timeout),
     }
 }
 

@@ -157,10 +157,12 @@ impl MemoryAdapter {
         };
         let mut out = Vec::new();
         if let Ok(index) = self.index.read() {
-            index.resolve(&opts.rooms, &opts.except, &opts.except_sids, |sid| {
-                if let Some(s) = ns.get_socket(&sid) {
-                    out.push(s);
-                }
+            ns.with_sockets(|sockets| {
+                index.resolve(&opts.rooms, &opts.except, &opts.except_sids, |sid| {
+                    if let Some(s) = sockets.get(&sid) {
+                        out.push(s.clone());
+                    }
+                });
             });
         }
         out

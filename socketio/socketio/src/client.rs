@@ -2,6 +2,9 @@
 //! each namespace, runs the CONNECT flow and the connect timeout.
 
 use std::collections::VecDeque;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use futures_util::FutureExt;
 use std::sync::{Arc, Mutex, Weak};
 
 use engineio::{CloseReason, Data, ProtocolVersion};
@@ -11,7 +14,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::emit::EncodedPacket;
-use crate::error::Error;
+use crate::error::{Error, MiddlewareError};
 use crate::handshake::Handshake;
 use crate::reason::DisconnectReason;
 use crate::server::ServerCore;
@@ -33,7 +36,9 @@ pub struct Client {
 pub(crate) struct ClientShared {
     pub(crate) engine: engineio::Socket,
     core: Arc<ServerCore>,
-    sockets: Mutex<Vec<SocketRef>>,
+    /// The sockets of this connection; `None` once the connection closed (no socket may join
+    /// after that).
+    sockets: Mutex<Option<Vec<SocketRef>>>,
     connecting: Mutex<Vec<String>>,
     /// Socket.IO protocol v4 (Engine.IO v3 clients).
     legacy: bool,
@@ -47,7 +52,7 @@ impl engineio::Handler for SioHandler {
         let shared = Arc::new(ClientShared {
             engine,
             core: self.core.clone(),
-            sockets: Mutex::new(Vec::new()),
+            sockets: Mutex::new(Some(Vec::new())),
             connecting: Mutex::new(Vec::new()),
             legacy,
         });
@@ -87,7 +92,8 @@ impl engineio::Handler for SioHandler {
             .shared
             .sockets
             .lock()
-            .map(|mut s| std::mem::take(&mut *s))
+            .ok()
+            .and_then(|mut s| s.take())
             .unwrap_or_default();
         for socket in sockets {
             socket.close(reason.into());
@@ -126,6 +132,7 @@ impl ClientShared {
         self.sockets
             .lock()
             .ok()?
+            .as_ref()?
             .iter()
             .find(|s| s.ns() == nsp)
             .cloned()
@@ -158,7 +165,12 @@ impl ClientShared {
         let client = self.clone();
         tokio::spawn(async move {
             for mw in middlewares {
-                if let Err(err) = mw(socket.clone()).await {
+                let outcome = AssertUnwindSafe(mw(socket.clone())).catch_unwind().await;
+                let outcome = outcome.unwrap_or_else(|_| {
+                    tracing::error!("connect middleware panicked");
+                    Err(MiddlewareError::new("Internal server error"))
+                });
+                if let Err(err) = outcome {
                     client.done_connecting(socket.ns());
                     let data = if client.legacy {
                         err.data
@@ -188,37 +200,38 @@ impl ClientShared {
     }
 
     fn finish_connect(self: &Arc<Self>, socket: SocketRef) {
-        if !self.engine_open() {
-            return;
-        }
-        socket.set_connected();
-        socket.ns.add_socket(socket.clone());
-        if let Ok(mut s) = self.sockets.lock() {
-            s.push(socket.clone());
-        }
         let reply = if self.legacy {
             Packet::connect(socket.ns(), None)
         } else {
             Packet::connect(socket.ns(), Some(json!({ "sid": socket.id().as_str() })))
         };
-        self.send_packet(&reply);
+        {
+            // Under the sockets lock: a connection closing meanwhile either sees this socket
+            // (and closes it) or has closed the list (and the socket never joins).
+            let Ok(mut sockets) = self.sockets.lock() else {
+                return;
+            };
+            let Some(list) = sockets.as_mut() else { return };
+            // The CONNECT reply goes out before anything a broadcast may send to the socket.
+            self.send_packet(&reply);
+            socket.set_connected();
+            socket.ns.add_socket(socket.clone());
+            list.push(socket.clone());
+        }
         if let Some(handler) = socket.ns.handlers.connection_handler() {
-            handler(socket.clone());
+            if catch_unwind(AssertUnwindSafe(|| handler(socket.clone()))).is_err() {
+                tracing::error!(id = %socket.id(), "connection handler panicked; closing");
+                self.close_engine();
+            }
         }
         socket.release_pending();
     }
 
-    fn engine_open(&self) -> bool {
-        !self.engine_closed()
-    }
-
-    fn engine_closed(&self) -> bool {
-        self.engine.is_closed()
-    }
-
     pub(crate) fn remove_socket(&self, nsp: &str) {
         if let Ok(mut s) = self.sockets.lock() {
-            s.retain(|socket| socket.ns() != nsp);
+            if let Some(list) = s.as_mut() {
+                list.retain(|socket| socket.ns() != nsp);
+            }
         }
     }
 
@@ -232,7 +245,8 @@ impl ClientShared {
         let sockets = self
             .sockets
             .lock()
-            .map(|mut s| std::mem::take(&mut *s))
+            .ok()
+            .and_then(|mut s| s.as_mut().map(std::mem::take))
             .unwrap_or_default();
         for socket in sockets {
             self.send_packet(&Packet::disconnect(socket.ns()));
@@ -252,20 +266,29 @@ impl ClientShared {
         );
     }
 
-    /// Writes one packet: its text message, then one binary message per attachment.
+    /// Writes one packet: its text message, then one binary message per attachment, all or
+    /// nothing.
     pub(crate) fn send_encoded(&self, packet: &EncodedPacket, volatile: bool) -> Result<(), Error> {
-        if volatile && !self.engine.has_room(1 + packet.attachments.len()) {
+        let n = 1 + packet.attachments.len();
+        if volatile && !self.engine.has_room(n) {
             return Err(Error::QueueFull);
         }
-        self.engine.try_send(Data::Text(packet.text.clone()))?;
-        for bytes in &packet.attachments {
-            self.engine.try_send(Data::Binary(bytes.clone()))?;
+        let text = Data::Text(packet.text.clone());
+        if packet.attachments.is_empty() {
+            return Ok(self.engine.try_send(text)?);
         }
-        Ok(())
+        let mut batch = Vec::with_capacity(n);
+        batch.push(text);
+        batch.extend(packet.attachments.iter().cloned().map(Data::Binary));
+        Ok(self.engine.try_send_batch(batch)?)
     }
 
     fn has_sockets(&self) -> bool {
-        let joined = self.sockets.lock().map(|s| !s.is_empty()).unwrap_or(false);
+        let joined = self
+            .sockets
+            .lock()
+            .map(|s| s.as_ref().is_some_and(|l| !l.is_empty()))
+            .unwrap_or(false);
         let connecting = self
             .connecting
             .lock()

@@ -84,6 +84,14 @@ impl Namespace {
         self.sockets.read().ok()?.get(sid).cloned()
     }
 
+    /// Runs `f` on the socket table under one read lock (broadcast target lookup).
+    pub(crate) fn with_sockets<R>(
+        &self,
+        f: impl FnOnce(&HashMap<Sid, SocketRef>) -> R,
+    ) -> Option<R> {
+        self.sockets.read().ok().map(|map| f(&map))
+    }
+
     /// Every connected socket.
     pub fn sockets(&self) -> Vec<SocketRef> {
         self.sockets

@@ -76,6 +76,9 @@ pub struct Socket {
     listeners: RwLock<Listeners>,
     acks: Mutex<HashMap<u64, AckWaiter>>,
     connected: AtomicBool,
+    /// Set once the socket left: later handler registrations are ignored (they could hold
+    /// the socket alive forever).
+    closed: AtomicBool,
     /// Events that arrived while the connection handler was still running.
     pending: Mutex<Option<Vec<Packet>>>,
     /// Typed per-socket data (Node's `socket.data`).
@@ -98,6 +101,7 @@ impl Socket {
             listeners: RwLock::new(Listeners::default()),
             acks: Mutex::new(HashMap::new()),
             connected: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
             pending: Mutex::new(Some(Vec::new())),
             extensions: Extensions::default(),
         }))
@@ -148,7 +152,9 @@ impl SocketRef {
             _marker: std::marker::PhantomData,
         });
         if let Ok(mut map) = self.handlers.write() {
-            map.insert(event.into(), erased);
+            if !self.closed.load(Ordering::Acquire) {
+                map.insert(event.into(), erased);
+            }
         }
     }
 
@@ -198,7 +204,9 @@ impl SocketRef {
 
     fn with_listeners(&self, f: impl FnOnce(&mut Listeners)) {
         if let Ok(mut l) = self.listeners.write() {
-            f(&mut l);
+            if !self.closed.load(Ordering::Acquire) {
+                f(&mut l);
+            }
         }
     }
 
@@ -366,8 +374,8 @@ impl SocketRef {
         self.ns.adapter.del(self.id, room);
     }
 
-    /// Leaves every room.
-    pub fn leave_all(&self) {
+    /// Leaves every room (the socket still gets namespace-wide broadcasts).
+    pub(crate) fn leave_all(&self) {
         self.ns.adapter.del_all(self.id);
     }
 
@@ -550,6 +558,7 @@ impl SocketRef {
             f(self, reason);
         }
         // Drop handlers: they may hold clones of this socket.
+        self.closed.store(true, Ordering::Release);
         if let Ok(mut h) = self.handlers.write() {
             h.clear();
         }
