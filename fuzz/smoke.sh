@@ -15,7 +15,7 @@ targets=("$@")
 if [ "${#targets[@]}" -eq 0 ]; then
   mapfile -t targets < <(cargo fuzz list)
 fi
-cargo fuzz build -O "${targets[@]/#/}" >/dev/null 2>&1 || cargo fuzz build -O
+cargo fuzz build -O
 failed=0
 summary=()
 for t in "${targets[@]}"; do

@@ -47,4 +47,8 @@ fi
 cargo build --release --locked -p chat-example
 CHAT_BIN="$PWD/target/release/chat" bash e2e/run.sh
 
+step "fuzz smoke run (cargo-fuzz, every decoder and the state machine)"
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+FUZZ_SECONDS="${FUZZ_SECONDS:-10}" bash fuzz/smoke.sh
+
 step "all tests passed"

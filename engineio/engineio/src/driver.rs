@@ -118,13 +118,18 @@ pub(crate) async fn run<H: Handler>(
 
     let sleep = sleep_until(Instant::now() + Duration::from_secs(86_400));
     tokio::pin!(sleep);
+    let mut armed: Option<std::time::Instant> = None;
     loop {
         if driver.drain().await {
             return;
         }
         let deadline = driver.session.poll_timeout();
+        // Re-arm the one timer only when the deadline moved (most turns leave it alone).
         if let Some(at) = deadline {
-            sleep.as_mut().reset(Instant::from_std(at));
+            if armed != Some(at) {
+                sleep.as_mut().reset(Instant::from_std(at));
+                armed = Some(at);
+            }
         }
         tokio::select! {
             cmd = rx.recv() => match cmd {
@@ -143,7 +148,10 @@ pub(crate) async fn run<H: Handler>(
             },
             msg = next_frame(&mut driver.ws) => driver.on_ws_message(true, msg),
             msg = next_frame(&mut driver.upgrade_ws) => driver.on_ws_message(false, msg),
-            () = &mut sleep, if deadline.is_some() => driver.session.handle_timeout(now()),
+            () = &mut sleep, if deadline.is_some() => {
+                armed = None;
+                driver.session.handle_timeout(now());
+            }
         }
     }
 }
