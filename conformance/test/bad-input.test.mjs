@@ -39,7 +39,6 @@ const servers = {
 };
 
 const MAX = 1000; // max payload of the hard profiles
-const KNOWN_WS_CLOSE_CODE_GAP = /--integration[ =](actix|warp)\b/.test(process.env.CONFORMANCE_SERVER_ARGS ?? "");
 const SID_RE = /^[A-Za-z0-9_-]{20}$/;
 const ALLOWED = "http://allowed.test";
 
@@ -356,11 +355,8 @@ hard("websocket binary frame over max payload (64 KiB) -> closed, session gone",
   const sid = JSON.parse((await ws.nextText()).slice(1)).sid;
   ws.send(Buffer.alloc(65536, 1));
   const close = await ws.waitClosed(1500);
-  // Known gap: through actix and warp the websocket layer rejects the frame before the engine
-  // sees it and closes without a code (1005/1006); they could map their overflow error to
-  // `engineio::MessageTooBig` as the tungstenite adapter does.
-  if (KNOWN_WS_CLOSE_CODE_GAP) assert.ok([1009, 1005, 1006].includes(close.code), `close ${close.code}`);
-  else assert.equal(close.code, 1009);
+  // Every integration maps its websocket layer's overflow error to close code 1009.
+  assert.equal(close.code, 1009);
   await assertGone(ctx.server, sid);
 });
 

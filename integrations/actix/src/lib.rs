@@ -174,6 +174,8 @@ async fn read_pump(
             Some(Err(ProtocolError::Io(e))) if e.kind() != std::io::ErrorKind::InvalidData => {
                 return
             }
+            // Over the size limit: the session answers with close code 1009.
+            Some(Err(ProtocolError::Overflow)) => Err(Box::new(engineio::MessageTooBig) as WsError),
             Some(Err(e)) => Err(WsError::from(e.to_string())),
         };
         let failed = item.is_err();

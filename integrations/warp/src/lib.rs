@@ -151,6 +151,10 @@ impl Stream for WarpWs {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(None) => return Poll::Ready(None),
                 Poll::Ready(Some(Err(e))) if peer_gone(&e) => return Poll::Ready(None),
+                // Over the size limit: the session answers with close code 1009.
+                Poll::Ready(Some(Err(e))) if too_big(&e) => {
+                    return Poll::Ready(Some(Err(Box::new(engineio::MessageTooBig))))
+                }
                 Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(Box::new(e)))),
                 Poll::Ready(Some(Ok(msg))) => msg,
             };
@@ -210,6 +214,13 @@ fn peer_gone(e: &warp::Error) -> bool {
                     | TError::Protocol(ProtocolError::ResetWithoutClosingHandshake)
             )
         })
+}
+
+fn too_big(e: &warp::Error) -> bool {
+    use tungstenite::error::Error as TError;
+    std::error::Error::source(e)
+        .and_then(|inner| inner.downcast_ref::<TError>())
+        .is_some_and(|inner| matches!(inner, TError::Capacity(_)))
 }
 
 fn box_err(e: warp::Error) -> WsError {
