@@ -341,8 +341,8 @@ fn full_namespaces(io: &SocketIo) {
             &json!({
                 "query": query,
                 "auth": h.auth,
-                "url_has_path": h.url.starts_with("/socket.io/"),
-                "has_address": h.address.is_some(),
+                "url_has_path": h.url().starts_with("/socket.io/"),
+                "has_address": h.address().is_some(),
                 "has_time": true,
                 "has_headers": true,
             }),

@@ -10,7 +10,7 @@ use engineio_codec::Data;
 use engineio_proto::{
     CloseReason, Event, HttpResponse, PostBody, PostStart, RequestId, Session, Transmit, WsId,
 };
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{sleep_until, timeout, Instant};
 
@@ -67,6 +67,7 @@ struct Driver<H: Handler> {
     incoming_ws: Option<(WsId, BoxWebSocket)>,
     conn: Option<H::Connection>,
     write_timeout: Duration,
+    closed_reason: Option<CloseReason>,
 }
 
 impl<H: Handler> Drop for Driver<H> {
@@ -97,6 +98,7 @@ pub(crate) async fn run<H: Handler>(
         incoming_ws: None,
         conn: None,
         write_timeout,
+        closed_reason: None,
     };
     match first {
         First::Polling(req, reply) => driver.replies.push((req, reply)),
@@ -120,7 +122,7 @@ pub(crate) async fn run<H: Handler>(
     tokio::pin!(sleep);
     let mut armed: Option<std::time::Instant> = None;
     loop {
-        if driver.drain().await {
+        if driver.drain(&mut rx).await {
             return;
         }
         let deadline = driver.session.poll_timeout();
@@ -133,20 +135,22 @@ pub(crate) async fn run<H: Handler>(
         }
         tokio::select! {
             cmd = rx.recv() => match cmd {
-                Some(cmd) => {
-                    driver.on_command(cmd);
-                    // Take what else is already queued before writing: one flush for a burst.
-                    for _ in 0..COMMAND_BATCH {
-                        match rx.try_recv() {
-                            Ok(cmd) => driver.on_command(cmd),
-                            Err(_) => break,
-                        }
-                    }
-                }
+                // `drain` takes whatever else is queued before writing: one flush for a burst.
+                Some(cmd) => driver.on_command(cmd, now()),
                 // Unreachable while `shared` holds a sender; close cleanly anyway.
                 None => driver.session.close(now()),
             },
-            msg = next_frame(&mut driver.ws) => driver.on_ws_message(true, msg),
+            msg = next_frame(&mut driver.ws) => {
+                driver.on_ws_message(true, msg);
+                // Frames already received are handled in the same turn, so their answers go
+                // out with one flush.
+                for _ in 0..FRAME_BATCH {
+                    match next_frame(&mut driver.ws).now_or_never() {
+                        Some(msg) => driver.on_ws_message(true, msg),
+                        None => break,
+                    }
+                }
+            }
             msg = next_frame(&mut driver.upgrade_ws) => driver.on_ws_message(false, msg),
             () = &mut sleep, if deadline.is_some() => {
                 armed = None;
@@ -156,8 +160,12 @@ pub(crate) async fn run<H: Handler>(
     }
 }
 
-/// How many queued commands one loop turn takes before writing.
+/// How many queued commands one drain round takes.
 const COMMAND_BATCH: usize = 64;
+/// How many rounds of events and commands a drain runs before it writes anyway.
+const DRAIN_ROUNDS: usize = 4;
+/// How many already-received frames one loop turn handles.
+const FRAME_BATCH: usize = 32;
 
 fn now() -> std::time::Instant {
     Instant::now().into_std()
@@ -190,8 +198,7 @@ impl<H: Handler> Driver<H> {
         id
     }
 
-    fn on_command(&mut self, cmd: Command) {
-        let now = now();
+    fn on_command(&mut self, cmd: Command, now: std::time::Instant) {
         match cmd {
             Command::Get(reply) => {
                 let id = self.next_request_id();
@@ -259,48 +266,88 @@ impl<H: Handler> Driver<H> {
         }
     }
 
-    /// Writes transmits and dispatches events. Returns true when the session is over.
-    async fn drain(&mut self) -> bool {
+    /// Dispatches events, takes the commands the handlers queued meanwhile (their replies), then
+    /// writes everything with one flush. Returns true when the session is over.
+    async fn drain(&mut self, rx: &mut mpsc::Receiver<Command>) -> bool {
         loop {
+            for _ in 0..DRAIN_ROUNDS {
+                while let Some(event) = self.session.poll_event() {
+                    if self.dispatch(event) {
+                        self.write_transmits().await;
+                        self.finish_closed();
+                        return true;
+                    }
+                }
+                if !self.take_commands(rx) {
+                    break;
+                }
+            }
             self.write_transmits().await;
             // A websocket the session did not refuse is the upgrade candidate.
             if let Some(ws) = self.incoming_ws.take() {
                 self.upgrade_ws = Some(ws);
             }
-            let Some(event) = self.session.poll_event() else {
+            // A failed write may have ended the session.
+            if !self.session.has_events() {
                 self.shared
                     .buffered
                     .store(self.session.buffered_len(), Ordering::Release);
                 return false;
-            };
-            match event {
-                Event::Message(data) => {
-                    if let Some(conn) = self.conn.as_mut() {
-                        let handler = &self.engine.handler;
-                        let ran = catch_unwind(AssertUnwindSafe(|| handler.on_message(conn, data)));
-                        if ran.is_err() {
-                            tracing::error!(sid = %self.shared.sid, "on_message panicked; closing the session");
-                            self.session.close_with(now(), CloseReason::ForcedClose);
-                        }
-                    }
-                }
-                Event::Upgraded => {
-                    self.ws = self.upgrade_ws.take();
-                    self.shared.upgraded.store(true, Ordering::Release);
-                    if let Some(conn) = self.conn.as_mut() {
-                        let handler = &self.engine.handler;
-                        if catch_unwind(AssertUnwindSafe(|| handler.on_upgrade(conn))).is_err() {
-                            self.session.close_with(now(), CloseReason::ForcedClose);
-                        }
-                    }
-                }
-                Event::Closed(reason) => {
-                    self.write_transmits().await;
-                    self.finish(reason);
-                    return true;
-                }
             }
         }
+    }
+
+    /// Takes up to [`COMMAND_BATCH`] queued commands; false when there was none.
+    fn take_commands(&mut self, rx: &mut mpsc::Receiver<Command>) -> bool {
+        let now = now();
+        let mut took = false;
+        for _ in 0..COMMAND_BATCH {
+            match rx.try_recv() {
+                Ok(cmd) => {
+                    self.on_command(cmd, now);
+                    took = true;
+                }
+                Err(_) => break,
+            }
+        }
+        took
+    }
+
+    /// Hands one event to the application; true for the final `Closed`.
+    fn dispatch(&mut self, event: Event) -> bool {
+        match event {
+            Event::Message(data) => {
+                if let Some(conn) = self.conn.as_mut() {
+                    let handler = &self.engine.handler;
+                    let ran = catch_unwind(AssertUnwindSafe(|| handler.on_message(conn, data)));
+                    if ran.is_err() {
+                        tracing::error!(sid = %self.shared.sid, "on_message panicked; closing the session");
+                        self.session.close_with(now(), CloseReason::ForcedClose);
+                    }
+                }
+                false
+            }
+            Event::Upgraded => {
+                self.ws = self.upgrade_ws.take();
+                self.shared.upgraded.store(true, Ordering::Release);
+                if let Some(conn) = self.conn.as_mut() {
+                    let handler = &self.engine.handler;
+                    if catch_unwind(AssertUnwindSafe(|| handler.on_upgrade(conn))).is_err() {
+                        self.session.close_with(now(), CloseReason::ForcedClose);
+                    }
+                }
+                false
+            }
+            Event::Closed(reason) => {
+                self.closed_reason = Some(reason);
+                true
+            }
+        }
+    }
+
+    fn finish_closed(&mut self) {
+        let reason = self.closed_reason.unwrap_or(CloseReason::TransportClose);
+        self.finish(reason);
     }
 
     /// Writes every pending transmit; websocket writes are bounded by `write_timeout` (a peer

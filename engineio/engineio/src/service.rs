@@ -535,10 +535,25 @@ pub struct RequestHead {
 }
 
 impl RequestHead {
+    /// Copies what a session keeps of the request into fresh allocations: a clone would share
+    /// the server's whole read buffer (headers are slices of it) for the session's lifetime.
     fn from_parts(parts: &http::request::Parts) -> Self {
+        let mut headers = HeaderMap::with_capacity(parts.headers.len());
+        for (name, value) in &parts.headers {
+            let name = http::HeaderName::from_bytes(name.as_str().as_bytes());
+            let value = HeaderValue::from_bytes(value.as_bytes());
+            if let (Ok(name), Ok(value)) = (name, value) {
+                headers.append(name, value);
+            }
+        }
+        let uri = parts
+            .uri
+            .to_string()
+            .parse()
+            .unwrap_or_else(|_| parts.uri.clone());
         RequestHead {
-            uri: parts.uri.clone(),
-            headers: parts.headers.clone(),
+            uri,
+            headers,
             remote_addr: parts.extensions.get::<RemoteAddr>().map(|a| a.0),
             time: std::time::SystemTime::now(),
         }

@@ -77,6 +77,11 @@ impl Socket {
         &self.shared.head
     }
 
+    /// The handshake request of this session, shared (to keep it without copying).
+    pub fn request_shared(&self) -> Arc<crate::service::RequestHead> {
+        self.shared.head.clone()
+    }
+
     /// The current transport.
     pub fn transport(&self) -> TransportKind {
         self.shared.transport()

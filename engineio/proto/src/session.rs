@@ -330,6 +330,11 @@ impl Session {
         Ok(())
     }
 
+    /// Whether events wait in [`Session::poll_event`].
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
     /// How many packets wait in the outgoing buffer (a polling client that has not polled).
     pub fn buffered_len(&self) -> usize {
         self.buffer.len()

@@ -152,7 +152,7 @@ impl ClientShared {
         } else {
             Sid::from_random(rand::random::<[u8; 15]>())
         };
-        let handshake = Handshake::new(self.engine.request(), auth);
+        let handshake = Handshake::new(self.engine.request_shared(), auth);
         let socket = Socket::new_ref(id, ns.clone(), self.clone(), handshake);
         let middlewares = ns.handlers.middlewares();
         if middlewares.is_empty() {

@@ -1,42 +1,50 @@
 //! The handshake details of a socket (Node's `socket.handshake`).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
-/// What the client sent when it connected.
+/// What the client sent when it connected. The request head is shared with the Engine.IO
+/// session (one copy per connection, whatever the number of namespaces).
 #[derive(Clone, Debug)]
 pub struct Handshake {
-    /// The headers of the Engine.IO handshake request.
-    pub headers: http::HeaderMap,
+    head: Arc<engineio::RequestHead>,
     /// The query parameters of the Engine.IO handshake request (percent-decoded).
     pub query: Vec<(String, String)>,
     /// The CONNECT payload (`{}` when none).
     pub auth: Value,
-    /// The peer address, when the integration provides it.
-    pub address: Option<SocketAddr>,
-    /// When the Engine.IO handshake happened.
-    pub time: SystemTime,
-    /// The request URL (path and query) of the Engine.IO handshake.
-    pub url: String,
 }
 
 impl Handshake {
-    pub(crate) fn new(head: &engineio::RequestHead, auth: Value) -> Self {
+    pub(crate) fn new(head: Arc<engineio::RequestHead>, auth: Value) -> Self {
         let query = head.uri.query().map(parse_query).unwrap_or_default();
-        Handshake {
-            headers: head.headers.clone(),
-            query,
-            auth,
-            address: head.remote_addr,
-            time: head.time,
-            url: head
-                .uri
-                .path_and_query()
-                .map(|p| p.as_str().to_owned())
-                .unwrap_or_default(),
-        }
+        Handshake { head, query, auth }
+    }
+
+    /// The headers of the Engine.IO handshake request.
+    pub fn headers(&self) -> &http::HeaderMap {
+        &self.head.headers
+    }
+
+    /// The peer address, when the integration provides it.
+    pub fn address(&self) -> Option<SocketAddr> {
+        self.head.remote_addr
+    }
+
+    /// When the Engine.IO handshake happened.
+    pub fn time(&self) -> SystemTime {
+        self.head.time
+    }
+
+    /// The request URL (path and query) of the Engine.IO handshake.
+    pub fn url(&self) -> &str {
+        self.head
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("")
     }
 
     /// A query parameter.
@@ -49,7 +57,8 @@ impl Handshake {
 
     /// The handshake time in milliseconds since the epoch (Node's `issued`).
     pub fn issued(&self) -> u64 {
-        self.time
+        self.head
+            .time
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0)

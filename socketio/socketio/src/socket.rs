@@ -79,6 +79,8 @@ pub struct Socket {
     /// Set once the socket left: later handler registrations are ignored (they could hold
     /// the socket alive forever).
     closed: AtomicBool,
+    /// Whether an outgoing catch-all listener exists (skips a lock per emit otherwise).
+    has_outgoing: AtomicBool,
     /// Events that arrived while the connection handler was still running.
     pending: Mutex<Option<Vec<Packet>>>,
     /// Typed per-socket data (Node's `socket.data`).
@@ -102,6 +104,7 @@ impl Socket {
             acks: Mutex::new(HashMap::new()),
             connected: AtomicBool::new(false),
             closed: AtomicBool::new(false),
+            has_outgoing: AtomicBool::new(false),
             pending: Mutex::new(Some(Vec::new())),
             extensions: Extensions::default(),
         }))
@@ -173,6 +176,7 @@ impl SocketRef {
     /// A catch-all listener for outgoing events of this socket (Node's `socket.onAnyOutgoing`).
     pub fn on_any_outgoing(&self, f: impl Fn(&SocketRef, &str, &[Value]) + Send + Sync + 'static) {
         self.with_listeners(|l| l.any_outgoing.push(Arc::new(f)));
+        self.has_outgoing.store(true, Ordering::Release);
     }
 
     /// Runs when the socket is about to leave (rooms are still readable).
@@ -323,6 +327,9 @@ impl SocketRef {
 
     /// Calls the outgoing catch-all listeners, if any (parses the packet back only then).
     pub(crate) fn notify_outgoing(&self, packet: &EncodedPacket) {
+        if !self.has_outgoing.load(Ordering::Acquire) {
+            return;
+        }
         let listeners = match self.listeners.read() {
             Ok(l) if !l.any_outgoing.is_empty() => l.any_outgoing.clone(),
             _ => return,
