@@ -51,4 +51,7 @@ step "fuzz smoke run (cargo-fuzz, every decoder and the state machine)"
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 FUZZ_SECONDS="${FUZZ_SECONDS:-10}" bash fuzz/smoke.sh
 
+step "benchmark quick mode (proves the bench builds and runs; numbers not asserted)"
+bash bench/run.sh --quick --no-rt
+
 step "all tests passed"
