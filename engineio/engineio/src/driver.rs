@@ -60,7 +60,8 @@ struct Driver<H: Handler> {
     engine: Arc<Inner<H>>,
     shared: Arc<Shared>,
     session: Session,
-    replies: Vec<(RequestId, oneshot::Sender<Reply>)>,
+    /// Held HTTP requests: id, where to answer, and whether it is a GET (a poll).
+    replies: Vec<(RequestId, oneshot::Sender<Reply>, bool)>,
     next_id: u64,
     ws: Option<(WsId, BoxWebSocket)>,
     upgrade_ws: Option<(WsId, BoxWebSocket)>,
@@ -101,7 +102,7 @@ pub(crate) async fn run<H: Handler>(
         closed_reason: None,
     };
     match first {
-        First::Polling(req, reply) => driver.replies.push((req, reply)),
+        First::Polling(req, reply) => driver.replies.push((req, reply, true)),
         First::WebSocket(id, ws) => driver.ws = Some((id, ws)),
     }
     // The handshake goes out before the application hears of the session.
@@ -202,7 +203,7 @@ impl<H: Handler> Driver<H> {
         match cmd {
             Command::Get(reply) => {
                 let id = self.next_request_id();
-                self.replies.push((id, reply));
+                self.replies.push((id, reply, true));
                 self.session.handle_get(now, id);
             }
             Command::PostStart { binary, reply } => {
@@ -211,11 +212,11 @@ impl<H: Handler> Driver<H> {
                     PostStart::Accepted => {
                         let _ = reply.send(Reply::PostAccepted(id));
                     }
-                    PostStart::Refused => self.replies.push((id, reply)),
+                    PostStart::Refused => self.replies.push((id, reply, false)),
                 }
             }
             Command::PostBody { req, body, reply } => {
-                self.replies.push((req, reply));
+                self.replies.push((req, reply, false));
                 self.session.handle_post_body(now, req, body);
             }
             Command::Upgrade(ws) => {
@@ -357,9 +358,17 @@ impl<H: Handler> Driver<H> {
         while let Some(transmit) = self.session.poll_transmit() {
             match transmit {
                 Transmit::Http { req, response } => {
-                    if let Some(pos) = self.replies.iter().position(|(id, _)| *id == req) {
-                        let (_, reply) = self.replies.swap_remove(pos);
-                        let _ = reply.send(Reply::Response(response));
+                    if let Some(pos) = self.replies.iter().position(|(id, ..)| *id == req) {
+                        let (_, reply, is_get) = self.replies.swap_remove(pos);
+                        // Only a response carrying packets matters (not an error or a noop).
+                        let delivered = response.status != 200
+                            || matches!(&response.body[..], b"" | b"6" | b"1:6");
+                        if reply.send(Reply::Response(response)).is_err() && is_get && !delivered {
+                            // The poll's connection closed before its packets went out: as
+                            // Node, the session ends ("transport error") instead of losing
+                            // them silently.
+                            self.session.handle_poll_lost(now());
+                        }
                     }
                 }
                 Transmit::Ws { ws, frame } => {

@@ -470,6 +470,14 @@ impl Session {
 
     // ----- websocket inputs -----
 
+    /// A polling GET's connection closed before its response (with packets) could be written:
+    /// the session ends with "transport error", as Node does for a poll closed prematurely.
+    pub fn handle_poll_lost(&mut self, _now: Instant) {
+        if self.transport == TransportKind::Polling {
+            self.finish(CloseReason::TransportError, HeldGetAnswer::Close);
+        }
+    }
+
     /// A websocket for this sid was accepted (an upgrade attempt). Refused (closed at once) when
     /// the session is not on polling, already upgrading, closing, or upgrades are off.
     pub fn handle_ws_open(&mut self, now: Instant, ws: WsId) {

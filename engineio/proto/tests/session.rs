@@ -1875,3 +1875,17 @@ fn aborted_post_body_is_400_and_closes_with_transport_error() {
     assert_eq!(c.get_body(held), "1");
     assert_eq!(c.closed_reason(), CloseReason::TransportError);
 }
+
+#[test]
+fn a_poll_lost_before_delivery_closes_with_transport_error() {
+    let mut c = Client::polling_open(quiet_config(), V4);
+    let held = c.get();
+    c.session.send(text("lost?")).unwrap();
+    c.drain();
+    assert_eq!(c.get_body(held), "4lost?");
+    // The driver could not write that response: the peer's connection was gone.
+    let now = c.now;
+    c.session.handle_poll_lost(now);
+    c.drain();
+    assert_eq!(c.closed_reason(), CloseReason::TransportError);
+}
