@@ -13,26 +13,10 @@
 //   - a text message exactly `__close__` makes the server close that session
 //   - profile eio3 = the same with allowEIO3 true; profile eio refuses EIO=3
 import http from "node:http";
+import { parseArgs } from "./args.mjs";
 import { Server } from "engine.io";
 
-function parseArgs(argv) {
-  const out = { profile: "eio", port: 0 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--profile") out.profile = argv[++i];
-    else if (a.startsWith("--profile=")) out.profile = a.slice("--profile=".length);
-    else if (a === "--port") out.port = Number(argv[++i]);
-    else if (a.startsWith("--port=")) out.port = Number(a.slice("--port=".length));
-    // anything else (e.g. `--integration axum`) is meaningless here: ignored
-  }
-  return out;
-}
-
-const args = parseArgs(process.argv.slice(2));
-if (args.profile !== "eio" && args.profile !== "eio3") {
-  console.error(`unknown profile: ${args.profile}`);
-  process.exit(2);
-}
+const args = parseArgs(process.argv.slice(2), ["eio", "eio3"]);
 
 const httpServer = http.createServer((req, res) => {
   // engine.io handles its own path; everything else is a 404

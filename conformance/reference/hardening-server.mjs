@@ -23,25 +23,10 @@
 // Node has no bound on a websocket peer that stops reading (ws buffers without limit): the
 // slow-consumer rows are skipped against this server (documented in bad-input.test.mjs).
 import http from "node:http";
+import { parseArgs } from "./args.mjs";
 import { Server } from "engine.io";
 
-function parseArgs(argv) {
-  const out = { profile: "hard", port: 0 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--profile") out.profile = argv[++i];
-    else if (a.startsWith("--profile=")) out.profile = a.slice("--profile=".length);
-    else if (a === "--port") out.port = Number(argv[++i]);
-    else if (a.startsWith("--port=")) out.port = Number(a.slice("--port=".length));
-  }
-  return out;
-}
-
-const args = parseArgs(process.argv.slice(2));
-if (args.profile !== "hard" && args.profile !== "hard-max") {
-  console.error(`unknown profile: ${args.profile}`);
-  process.exit(2);
-}
+const args = parseArgs(process.argv.slice(2), ["hard", "hard-max"]);
 const MAX_SESSIONS = args.profile === "hard-max" ? 2 : Infinity;
 const MAX_BUFFERED = 8;
 

@@ -11,26 +11,10 @@
 //     transports polling+websocket, CORS any origin, no client bundle served
 //   - namespaces and events: see SIO_CONTRACT.md
 import http from "node:http";
+import { parseArgs } from "./args.mjs";
 import { Server } from "socket.io";
 
-function parseArgs(argv) {
-  const out = { profile: "sio", port: 0 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--profile") out.profile = argv[++i];
-    else if (a.startsWith("--profile=")) out.profile = a.slice("--profile=".length);
-    else if (a === "--port") out.port = Number(argv[++i]);
-    else if (a.startsWith("--port=")) out.port = Number(a.slice("--port=".length));
-    // anything else (e.g. `--integration axum`) is meaningless here: ignored
-  }
-  return out;
-}
-
-const args = parseArgs(process.argv.slice(2));
-if (!["sio", "sio-full", "sio3"].includes(args.profile)) {
-  console.error(`unknown profile: ${args.profile}`);
-  process.exit(2);
-}
+const args = parseArgs(process.argv.slice(2), ["sio", "sio-full", "sio3"]);
 // sio3: sio-full that also accepts Engine.IO v3 / Socket.IO v4 clients (socket.io-client 2.x)
 const FULL = args.profile === "sio-full" || args.profile === "sio3";
 const EIO3 = args.profile === "sio3";
