@@ -12,7 +12,7 @@
 //! ```
 //! use std::time::{Duration, Instant};
 //! use engineio_codec::{Data, ProtocolVersion, Sid};
-//! use engineio_proto::{Config, Event, Opening, RequestId, Session, Transmit};
+//! use engineio_proto::{CloseReason, Config, Event, Opening, RequestId, Session, Transmit};
 //!
 //! let config = Config::default();
 //! let t0 = Instant::now();
@@ -29,11 +29,19 @@
 //! let Some(Transmit::Http { response, .. }) = session.poll_transmit() else { panic!() };
 //! assert_eq!(&response.body[..], b"4hello");
 //!
-//! // No pong after the first ping: the session dies at ping_interval + ping_timeout.
+//! // The first ping is due at ping_interval; it waits for the next GET.
 //! assert_eq!(session.poll_timeout(), Some(t0 + Duration::from_millis(25_000)));
 //! session.handle_timeout(t0 + Duration::from_millis(25_000));
-//! session.handle_timeout(t0 + Duration::from_millis(45_000));
-//! assert!(matches!(session.poll_event(), Some(Event::Closed(_))));
+//!
+//! // No pong: the session dies at ping_interval + ping_timeout. Deadlines fire before any input,
+//! // so a GET arriving then finds the session gone (400, code 1) even though the driver has not
+//! // called `handle_timeout` yet.
+//! assert_eq!(session.poll_timeout(), Some(t0 + Duration::from_millis(45_000)));
+//! session.handle_get(t0 + Duration::from_millis(45_000), RequestId(3));
+//! let Some(Transmit::Http { response, .. }) = session.poll_transmit() else { panic!() };
+//! assert_eq!(response.status, 400);
+//! assert_eq!(session.poll_event(), Some(Event::Closed(CloseReason::PingTimeout)));
+//! assert_eq!(session.poll_timeout(), None);
 //! ```
 
 mod close;

@@ -1,33 +1,5 @@
-//! One Engine.IO session: the sans-IO state machine.
-//!
-//! ```text
-//!                 handshake (GET or websocket)
-//!                          |
-//!                          v
-//!   +------------------- Open ------------------------+
-//!   |   polling <-- upgrade: ws attached, 2probe/3probe,
-//!   |               held GET answered 6, then 5 --> websocket
-//!   |                      |
-//!   |  server close on polling, no GET held
-//!   |                      v
-//!   |                   Closing --(GET carries `1`, or close_timeout)--+
-//!   |                                                                 |
-//!   +--(peer close, error, ping timeout, server close)------> Closed <-+
-//! ```
-//!
-//! # Calling contract
-//!
-//! The driver owns one [`Session`] and feeds it inputs through the `handle_*` methods and the
-//! application's [`Session::send`] / [`Session::close`], always passing the current time. After
-//! every input it drains, in this order:
-//!
-//! 1. [`Session::poll_transmit`] until `None`: HTTP responses for held requests, websocket frames,
-//!    websocket closes;
-//! 2. [`Session::poll_event`] until `None`: messages, upgrade, and finally [`Event::Closed`];
-//! 3. [`Session::poll_timeout`]: the one deadline to sleep until, then call
-//!    [`Session::handle_timeout`].
-//!
-//! Request and websocket ids ([`RequestId`], [`WsId`]) are chosen by the driver and only compared here.
+//! One Engine.IO session: the sans-IO state machine. [`Session`]'s docs hold the state diagram
+//! and the calling contract (the module is private; the type is what users see).
 
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -186,7 +158,50 @@ enum HeldGetAnswer {
     Noop,
 }
 
-/// One Engine.IO session. See the module docs for the state diagram and calling contract.
+/// One Engine.IO session: the transport state machine of one client, driven by inputs that carry
+/// the current time.
+///
+/// ```text
+///                 handshake (GET or websocket)
+///                          |
+///                          v
+///   +------------------- Open ------------------------+
+///   |   polling <-- upgrade: ws attached, 2probe/3probe,
+///   |               held GET answered 6, then 5 --> websocket
+///   |                      |
+///   |  server close on polling, no GET held
+///   |                      v
+///   |                   Closing --(GET carries `1`, or close_timeout)--+
+///   |                                                                 |
+///   +--(peer close, error, ping timeout, server close)------> Closed <-+
+/// ```
+///
+/// # Calling contract
+///
+/// The driver owns one [`Session`] and feeds it inputs through the `handle_*` methods and the
+/// application's [`Session::send`] / [`Session::close`], passing the current time where asked.
+/// After every input it drains, in this order:
+///
+/// 1. [`Session::poll_transmit`] until `None`: HTTP responses for held requests, websocket frames,
+///    websocket closes;
+/// 2. [`Session::poll_event`] until `None`: messages, upgrade, and finally [`Event::Closed`];
+/// 3. [`Session::poll_timeout`]: the one deadline to sleep until, then call
+///    [`Session::handle_timeout`].
+///
+/// Request and websocket ids ([`RequestId`], [`WsId`]) are chosen by the driver and only compared
+/// here.
+///
+/// # Deadlines first
+///
+/// Every input that takes `now` (the `handle_*` methods, [`Session::close`] and
+/// [`Session::close_with`]) first fires every deadline at or before `now`, in deadline order,
+/// exactly as [`Session::handle_timeout`]`(now)` would, and only then handles the input, which
+/// may find the session closed. An input never overtakes an expired deadline, even when the
+/// driver's timer has not woken up yet: a pong arriving at or after the pong deadline does not
+/// save the session, a GET or POST arriving then is refused as on a closed session (400 code 1),
+/// a `5` arriving at or after the upgrade deadline finds the upgrade aborted. A deadline equal to
+/// `now` has expired; inputs strictly before it are handled normally. [`Session::send`] and
+/// [`Session::send_batch`] take no time: they act on the state left by the last input.
 #[derive(Debug)]
 pub struct Session {
     sid: Sid,
@@ -347,7 +362,11 @@ impl Session {
 
     /// Closes the session from the server side with the given reason. On polling without a held
     /// GET, the close packet waits for the next GET (at most `close_timeout`).
+    ///
+    /// Deadlines due at `now` fire first: a session whose ping timeout has passed closes with
+    /// "ping timeout", not with `reason`.
     pub fn close_with(&mut self, now: Instant, reason: CloseReason) {
+        self.fire_due_deadlines(now);
         if self.state != State::Open {
             return;
         }
@@ -376,7 +395,8 @@ impl Session {
     // ----- polling inputs -----
 
     /// A polling GET arrived.
-    pub fn handle_get(&mut self, _now: Instant, req: RequestId) {
+    pub fn handle_get(&mut self, now: Instant, req: RequestId) {
+        self.fire_due_deadlines(now);
         if self.state == State::Closed {
             self.respond(req, HttpResponse::error(&RequestError::UnknownSid));
             return;
@@ -415,10 +435,11 @@ impl Session {
     /// `application/octet-stream`.
     pub fn handle_post_start(
         &mut self,
-        _now: Instant,
+        now: Instant,
         req: RequestId,
         binary_body: bool,
     ) -> PostStart {
+        self.fire_due_deadlines(now);
         if self.state == State::Closed {
             self.respond(req, HttpResponse::error(&RequestError::UnknownSid));
             return PostStart::Refused;
@@ -439,6 +460,7 @@ impl Session {
     /// The body of an accepted POST has been read. The POST is answered `200 ok` (even when its
     /// content closes the session, as Node does), or 413 when too large (session kept).
     pub fn handle_post_body(&mut self, now: Instant, req: RequestId, body: PostBody) {
+        self.fire_due_deadlines(now);
         if self.post == Some(req) {
             self.post = None;
         }
@@ -472,7 +494,8 @@ impl Session {
 
     /// A polling GET's connection closed before its response (with packets) could be written:
     /// the session ends with "transport error", as Node does for a poll closed prematurely.
-    pub fn handle_poll_lost(&mut self, _now: Instant) {
+    pub fn handle_poll_lost(&mut self, now: Instant) {
+        self.fire_due_deadlines(now);
         if self.transport == TransportKind::Polling {
             self.finish(CloseReason::TransportError, HeldGetAnswer::Close);
         }
@@ -481,6 +504,7 @@ impl Session {
     /// A websocket for this sid was accepted (an upgrade attempt). Refused (closed at once) when
     /// the session is not on polling, already upgrading, closing, or upgrades are off.
     pub fn handle_ws_open(&mut self, now: Instant, ws: WsId) {
+        self.fire_due_deadlines(now);
         if self.state != State::Open
             || self.transport != TransportKind::Polling
             || self.upgrade.is_some()
@@ -497,6 +521,7 @@ impl Session {
 
     /// A websocket frame arrived.
     pub fn handle_ws_frame(&mut self, now: Instant, ws: WsId, frame: Frame) {
+        self.fire_due_deadlines(now);
         if self.state != State::Open {
             return;
         }
@@ -562,7 +587,8 @@ impl Session {
     }
 
     /// A websocket ended (closed by the peer, or an I/O error).
-    pub fn handle_ws_closed(&mut self, _now: Instant, ws: WsId, error: bool) {
+    pub fn handle_ws_closed(&mut self, now: Instant, ws: WsId, error: bool) {
+        self.fire_due_deadlines(now);
         if self.state == State::Closed {
             return;
         }
@@ -582,27 +608,10 @@ impl Session {
 
     // ----- time -----
 
-    /// Fires every timer due at `now`.
+    /// Fires every timer due at `now` (deadline at or before `now`), in deadline order. Every
+    /// other input does the same before handling itself.
     pub fn handle_timeout(&mut self, now: Instant) {
-        while let Some(timer) = self.timers.take_expired(now) {
-            match timer {
-                Timer::PingInterval => {
-                    if self.state == State::Open {
-                        self.buffer.push_back(Packet::Ping(String::new()));
-                        self.flush();
-                        self.timers
-                            .set(Timer::PingTimeout, now + self.config.ping_timeout);
-                    }
-                }
-                Timer::PingTimeout => self.finish(CloseReason::PingTimeout, HeldGetAnswer::Close),
-                Timer::Upgrade => self.abort_upgrade(),
-                Timer::CloseDrain => {
-                    if let State::Closing(reason) = self.state {
-                        self.finish(reason, HeldGetAnswer::Close);
-                    }
-                }
-            }
-        }
+        self.fire_due_deadlines(now);
     }
 
     // ----- outputs -----
@@ -623,6 +632,31 @@ impl Session {
     }
 
     // ----- internals -----
+
+    /// Fires every deadline at or before `now`, earliest first. Timers re-armed while firing
+    /// count from `now` (as Node's timers re-arm from when they ran), so a late call fires each
+    /// overdue timer once instead of catching up.
+    fn fire_due_deadlines(&mut self, now: Instant) {
+        while let Some(timer) = self.timers.take_expired(now) {
+            match timer {
+                Timer::PingInterval => {
+                    if self.state == State::Open {
+                        self.buffer.push_back(Packet::Ping(String::new()));
+                        self.flush();
+                        self.timers
+                            .set(Timer::PingTimeout, now + self.config.ping_timeout);
+                    }
+                }
+                Timer::PingTimeout => self.finish(CloseReason::PingTimeout, HeldGetAnswer::Close),
+                Timer::Upgrade => self.abort_upgrade(),
+                Timer::CloseDrain => {
+                    if let State::Closing(reason) = self.state {
+                        self.finish(reason, HeldGetAnswer::Close);
+                    }
+                }
+            }
+        }
+    }
 
     fn on_packet(&mut self, now: Instant, packet: Packet) {
         match packet {

@@ -1,4 +1,8 @@
 //! The deadline table: every timer of a session in one place.
+//!
+//! A session fires its due timers in deadline order (ties in [`Timer`] declaration order), both
+//! from [`Session::handle_timeout`](crate::Session::handle_timeout) and at the start of every
+//! other input, so an input never overtakes a deadline that has already passed.
 
 use std::time::Instant;
 
@@ -56,7 +60,8 @@ impl TimerTable {
         self.deadlines.iter().flatten().min().copied()
     }
 
-    /// Disarms and returns the first timer whose deadline is at or before `now`.
+    /// Disarms and returns the timer with the earliest deadline at or before `now` (ties in
+    /// declaration order).
     pub(crate) fn take_expired(&mut self, now: Instant) -> Option<Timer> {
         let timer = Timer::ALL
             .into_iter()
@@ -85,5 +90,27 @@ mod tests {
         assert_eq!(table.take_expired(later), Some(Timer::PingTimeout));
         assert_eq!(table.take_expired(later), None);
         assert_eq!(table.next(), None);
+    }
+
+    #[test]
+    fn a_deadline_equal_to_now_is_expired_and_ties_fire_in_declaration_order() {
+        let t0 = Instant::now();
+        let mut table = TimerTable::default();
+        for timer in Timer::ALL.into_iter().rev() {
+            table.set(timer, t0);
+        }
+        let fired: Vec<Timer> = std::iter::from_fn(|| table.take_expired(t0)).collect();
+        assert_eq!(fired, Timer::ALL);
+        table.set(Timer::Upgrade, t0 + Duration::from_millis(1));
+        assert_eq!(table.take_expired(t0), None);
+        table.clear_all();
+        assert_eq!(table.next(), None);
+    }
+
+    #[test]
+    fn every_timer_has_its_own_slot() {
+        for (i, timer) in Timer::ALL.into_iter().enumerate() {
+            assert_eq!(timer.index(), i);
+        }
     }
 }

@@ -10,7 +10,8 @@ mod support;
 use engineio_proto::codec::{Bytes, Data, Frame, Handshake, ProtocolVersion, Sid};
 use engineio_proto::{
     route, CloseReason, Config, Event, HttpResponse, Method, PostBody, PostStart, Query,
-    RequestError, RequestInfo, Route, SendError, Session, TransportKind, Transports, WsId,
+    RequestError, RequestId, RequestInfo, Route, SendError, Session, Transmit, TransportKind,
+    Transports, WsId,
 };
 use support::{
     bin, fast_config, ms, test_sid, text, Client, HANDSHAKE_REQ, HANDSHAKE_WS, TEXT, V3, V4,
@@ -1760,6 +1761,257 @@ fn r1_12_default_timers_drive_the_session() {
     assert!(!c.session.is_closed());
     c.advance_to(45_000);
     assert_eq!(c.closed_reason(), CloseReason::PingTimeout);
+}
+
+// =============================================================================================
+// Deadlines before input: every input first fires the deadlines at or before its `now`, as
+// `handle_timeout(now)` would (`Client::skip_to` moves the clock without firing them, as when
+// the input beats the driver's timer)
+// =============================================================================================
+
+#[test]
+fn r1_9_get_after_the_pong_deadline_finds_the_session_closed() {
+    let mut c = Client::polling_open(fast_config(), V4);
+    c.advance_to(300);
+    assert_eq!(c.poll(), "2");
+    c.skip_to(520);
+    let late = c.get();
+    assert_eq!(
+        c.response(late),
+        HttpResponse::error(&RequestError::UnknownSid)
+    );
+    assert_eq!(c.closed_reason(), CloseReason::PingTimeout);
+    c.assert_quiet();
+}
+
+#[test]
+fn r1_9_get_at_the_pong_deadline_closes_the_held_get_and_is_not_a_duplicate() {
+    let mut c = Client::polling_open(fast_config(), V4);
+    let held = c.get();
+    c.advance_to(300);
+    assert_eq!(c.get_body(held), "2");
+    let held = c.get();
+    c.skip_to(500);
+    let late = c.get();
+    // The ping timeout closes the session first: the held GET gets `1` as on any ping
+    // timeout, and the new GET meets a gone session, not a live one with a GET held.
+    assert_eq!(c.get_body(held), "1");
+    assert_eq!(
+        c.response(late),
+        HttpResponse::error(&RequestError::UnknownSid)
+    );
+    assert_eq!(c.closed_reason(), CloseReason::PingTimeout);
+    c.assert_quiet();
+}
+
+#[test]
+fn r1_9_pong_posted_after_the_pong_deadline_does_not_save_the_session() {
+    // The POST starts after the deadline: refused as on a gone session.
+    let mut c = Client::polling_open(fast_config(), V4);
+    c.advance_to(300);
+    assert_eq!(c.poll(), "2");
+    c.skip_to(500);
+    assert_eq!(c.post("3"), HttpResponse::error(&RequestError::UnknownSid));
+    assert_eq!(c.closed_reason(), CloseReason::PingTimeout);
+    // The POST starts in time, its body (the pong) arrives at the deadline: too late. The
+    // POST is answered as any body arriving after the close, and nothing is delivered.
+    let mut c = Client::polling_open(fast_config(), V4);
+    c.advance_to(300);
+    assert_eq!(c.poll(), "2");
+    c.advance_to(450);
+    let (req, start) = c.post_start(false);
+    assert_eq!(start, PostStart::Accepted);
+    c.skip_to(500);
+    c.post_body(req, b"3\x1e4late", false);
+    assert_eq!(c.response(req), HttpResponse::post_ok());
+    assert_eq!(
+        c.take_events(),
+        vec![Event::Closed(CloseReason::PingTimeout)]
+    );
+    assert_eq!(c.session.poll_timeout(), None);
+}
+
+#[test]
+fn r1_9_pong_frame_after_the_pong_deadline_does_not_save_the_session() {
+    let mut c = Client::websocket_open(fast_config(), V4);
+    c.advance_to(300);
+    assert_eq!(c.ws_texts(HANDSHAKE_WS), vec!["2"]);
+    c.skip_to(500);
+    c.ws_text(HANDSHAKE_WS, "3");
+    assert_eq!(c.ws_close_code(HANDSHAKE_WS), Some(None));
+    assert_eq!(c.closed_reason(), CloseReason::PingTimeout);
+    c.assert_quiet();
+}
+
+#[test]
+fn r1_9_v3_ping_after_its_deadline_does_not_save_the_session() {
+    let mut c = Client::websocket_open(fast_config(), V3);
+    c.skip_to(500);
+    c.ws_text(HANDSHAKE_WS, "2");
+    // No `3`: the session was gone before the ping was read.
+    assert_eq!(c.ws_close_code(HANDSHAKE_WS), Some(None));
+    assert_eq!(c.closed_reason(), CloseReason::PingTimeout);
+    c.assert_quiet();
+}
+
+#[test]
+fn r1_9_inputs_strictly_before_a_deadline_are_handled_normally_and_at_it_fire_it() {
+    // A pong 1 ms before its deadline saves the session.
+    let mut c = Client::websocket_open(fast_config(), V4);
+    c.advance_to(300);
+    assert_eq!(c.ws_texts(HANDSHAKE_WS), vec!["2"]);
+    c.skip_to(499);
+    c.ws_text(HANDSHAKE_WS, "3");
+    c.assert_quiet();
+    assert!(!c.session.is_closed());
+    assert_eq!(c.session.poll_timeout(), Some(c.at(799)));
+    // A GET 1 ms before the ping is held; a POST exactly at the ping deadline fires the ping
+    // first (it answers the held GET), then its message is delivered.
+    let mut c = Client::polling_open(fast_config(), V4);
+    c.skip_to(299);
+    let held = c.get();
+    c.assert_held(held);
+    c.skip_to(300);
+    assert_eq!(c.post("4hi"), HttpResponse::post_ok());
+    assert_eq!(c.get_body(held), "2");
+    assert_eq!(c.messages(), vec![text("hi")]);
+    assert_eq!(c.session.poll_timeout(), Some(c.at(500)));
+    c.assert_quiet();
+}
+
+#[test]
+fn r1_10_upgrade_packet_after_the_upgrade_deadline_finds_the_upgrade_aborted() {
+    let mut c = Client::polling_open(quiet_config(), V4);
+    let ws = c.probe();
+    c.skip_to(1_000);
+    c.ws_text(ws, "5");
+    assert_eq!(c.ws_close_code(ws), Some(None));
+    c.assert_quiet();
+    assert_eq!(c.session.transport(), TransportKind::Polling);
+    assert!(!c.session.is_closed());
+    // 1 ms earlier it completes.
+    let mut c = Client::polling_open(quiet_config(), V4);
+    let ws = c.probe();
+    c.skip_to(999);
+    c.ws_text(ws, "5");
+    assert_eq!(c.take_events(), vec![Event::Upgraded]);
+    assert_eq!(c.session.transport(), TransportKind::WebSocket);
+    c.assert_quiet();
+}
+
+#[test]
+fn r1_11_get_after_the_close_timeout_finds_the_session_closed() {
+    let mut c = Client::polling_open(fast_config(), V4);
+    c.session.close(c.now);
+    c.drain();
+    c.skip_to(2_000);
+    let late = c.get();
+    // Not `6` + `1`: the drain deadline ended the session before the GET came in.
+    assert_eq!(
+        c.response(late),
+        HttpResponse::error(&RequestError::UnknownSid)
+    );
+    assert_eq!(c.closed_reason(), CloseReason::ForcedClose);
+    c.assert_quiet();
+}
+
+#[test]
+fn expired_deadlines_fire_in_deadline_order_before_the_input() {
+    let config = Config {
+        upgrade_timeout: ms(150),
+        ..fast_config()
+    };
+    let mut c = Client::polling_open(config, V4);
+    let held = c.get();
+    let ws = c.ws_open();
+    // Due by 350: the upgrade deadline (150), then the ping (300); then the POST is handled.
+    c.skip_to(350);
+    assert_eq!(c.post("4m"), HttpResponse::post_ok());
+    assert_eq!(
+        c.take_transmits(),
+        vec![
+            Transmit::WsClose { ws, code: None },
+            Transmit::Http {
+                req: held,
+                response: HttpResponse {
+                    status: 200,
+                    content_type: Some(TEXT),
+                    body: Bytes::from_static(b"2"),
+                },
+            },
+        ]
+    );
+    assert_eq!(c.messages(), vec![text("m")]);
+    // The pong deadline counts from when the ping fired (350), as in `handle_timeout(350)`.
+    assert_eq!(c.session.poll_timeout(), Some(c.at(550)));
+}
+
+#[test]
+fn every_input_fires_the_expired_deadlines_first() {
+    // A polling session with a POST in progress and a probed upgrade websocket; the pong
+    // deadline (500) has passed when the input comes in. Without the deadlines first, each of
+    // these would be handled as if the session were alive (or closed for another reason).
+    type Input = (&'static str, fn(&mut Client, RequestId, WsId));
+    let inputs: [Input; 10] = [
+        ("handle_timeout", |c, _, _| {
+            let now = c.now;
+            c.session.handle_timeout(now);
+        }),
+        ("get", |c, _, _| {
+            let late = c.get();
+            assert_eq!(
+                c.response(late),
+                HttpResponse::error(&RequestError::UnknownSid)
+            );
+        }),
+        ("post start", |c, _, _| {
+            let (_, start) = c.post_start(false);
+            assert_eq!(start, PostStart::Refused);
+        }),
+        ("post body", |c, post, _| {
+            c.post_body(post, b"3\x1e4x", false)
+        }),
+        ("ws open", |c, _, _| {
+            let late = c.ws_open();
+            assert_eq!(c.ws_close_code(late), Some(None));
+        }),
+        ("ws frame", |c, _, ws| c.ws_text(ws, "5")),
+        ("ws closed", |c, _, ws| {
+            let now = c.now;
+            c.session.handle_ws_closed(now, ws, true);
+        }),
+        ("poll lost", |c, _, _| {
+            let now = c.now;
+            c.session.handle_poll_lost(now);
+        }),
+        ("close", |c, _, _| {
+            let now = c.now;
+            c.session.close(now);
+        }),
+        ("close_with", |c, _, _| {
+            let now = c.now;
+            c.session.close_with(now, CloseReason::ServerShuttingDown);
+        }),
+    ];
+    for (name, input) in inputs {
+        let mut c = Client::polling_open(fast_config(), V4);
+        let ws = c.probe();
+        c.advance_to(300);
+        assert_eq!(c.poll(), "2", "{name}");
+        let (post, start) = c.post_start(false);
+        assert_eq!(start, PostStart::Accepted);
+        c.skip_to(500);
+        input(&mut c, post, ws);
+        c.drain();
+        assert_eq!(
+            c.take_events(),
+            vec![Event::Closed(CloseReason::PingTimeout)],
+            "{name}"
+        );
+        assert!(c.session.is_closed(), "{name}");
+        assert_eq!(c.session.poll_timeout(), None, "{name}");
+        assert_eq!(c.session.transport(), TransportKind::Polling, "{name}");
+    }
 }
 
 // =============================================================================================

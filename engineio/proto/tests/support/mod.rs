@@ -156,6 +156,14 @@ impl Client {
         panic!("a timer keeps firing without moving forward");
     }
 
+    /// Moves the clock to `t0 + n` ms without firing anything: the driver's timer has not woken
+    /// up yet, so the next input arrives first (and must fire the expired deadlines itself).
+    pub fn skip_to(&mut self, n: u64) {
+        let target = self.at(n);
+        assert!(target >= self.now, "the clock only moves forward");
+        self.now = target;
+    }
+
     /// Milliseconds since the handshake.
     pub fn elapsed_ms(&self) -> u128 {
         (self.now - self.t0).as_millis()
@@ -383,6 +391,14 @@ impl Client {
             Transmit::WsClose { code, .. } => Some(code),
             _ => unreachable!(),
         }
+    }
+
+    /// Opens an upgrade websocket and probes it (`2probe` answered `3probe`); returns it.
+    pub fn probe(&mut self) -> WsId {
+        let ws = self.ws_open();
+        self.ws_text(ws, "2probe");
+        assert_eq!(self.ws_texts(ws), vec!["3probe".to_owned()]);
+        ws
     }
 
     /// Upgrades the session to a new websocket (`2probe`, `3probe`, `5`) and returns it.
