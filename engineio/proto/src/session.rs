@@ -2,7 +2,7 @@
 //! and the calling contract (the module is private; the type is what users see).
 
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use engineio_codec::{
@@ -145,10 +145,13 @@ enum State {
     Closed,
 }
 
+/// How often an upgrading session answers a held polling GET with a noop after the probe.
+/// Node: 100 ms check interval, not configurable in Node.
+const UPGRADE_NOOP_INTERVAL: Duration = Duration::from_millis(100);
+
 #[derive(Clone, Copy, Debug)]
 struct Upgrade {
     ws: WsId,
-    probed: bool,
 }
 
 /// What a held GET gets when the session ends under it.
@@ -167,7 +170,8 @@ enum HeldGetAnswer {
 ///                          v
 ///   +------------------- Open ------------------------+
 ///   |   polling <-- upgrade: ws attached, 2probe/3probe,
-///   |               held GET answered 6, then 5 --> websocket
+///   |               every 100 ms a held GET is answered 6,
+///   |               then 5 --> websocket
 ///   |                      |
 ///   |  server close on polling, no GET held
 ///   |                      v
@@ -175,6 +179,16 @@ enum HeldGetAnswer {
 ///   |                                                                 |
 ///   +--(peer close, error, ping timeout, server close)------> Closed <-+
 /// ```
+///
+/// # Upgrade sequence
+///
+/// As Node's `Socket._maybeUpgrade`: a websocket for the sid attaches
+/// ([`Session::handle_ws_open`]) and the upgrade deadline ([`Timer::Upgrade`]) starts. On `2probe`
+/// it gets `3probe` and the noop check ([`Timer::UpgradeNoop`]) starts: every 100 ms, if a polling
+/// GET is held at that moment, it is answered `6` so the client can pause polling; a second probe
+/// restarts the check. `5` completes the upgrade (a GET still held gets `6`, the buffer goes out
+/// on the websocket); any other packet, the upgrade deadline, the websocket closing or the
+/// session closing aborts it. Either way the check stops.
 ///
 /// # Calling contract
 ///
@@ -394,7 +408,8 @@ impl Session {
 
     // ----- polling inputs -----
 
-    /// A polling GET arrived.
+    /// A polling GET arrived. Answered at once when packets are buffered, otherwise held until
+    /// something is queued (a message, the ping, the upgrade noop, the close).
     pub fn handle_get(&mut self, now: Instant, req: RequestId) {
         self.fire_due_deadlines(now);
         if self.state == State::Closed {
@@ -426,8 +441,6 @@ impl Session {
                 },
             );
             self.finish(reason, HeldGetAnswer::Close);
-        } else if self.upgrade.is_some_and(|u| u.probed) {
-            self.answer_held_get(HeldGetAnswer::Noop);
         }
     }
 
@@ -514,7 +527,7 @@ impl Session {
                 .push_back(Transmit::WsClose { ws, code: None });
             return;
         }
-        self.upgrade = Some(Upgrade { ws, probed: false });
+        self.upgrade = Some(Upgrade { ws });
         self.timers
             .set(Timer::Upgrade, now + self.config.upgrade_timeout);
     }
@@ -574,12 +587,9 @@ impl Session {
             Packet::Ping(data) if data == "probe" => {
                 let pong = encode_frame(&Packet::Pong("probe".into()), self.version);
                 self.transmits.push_back(Transmit::Ws { ws, frame: pong });
-                if let Some(u) = self.upgrade.as_mut() {
-                    u.probed = true;
-                }
-                if self.buffer.is_empty() {
-                    self.answer_held_get(HeldGetAnswer::Noop);
-                }
+                // As Node: no noop now; the check runs every 100 ms from the (last) probe.
+                self.timers
+                    .set(Timer::UpgradeNoop, now + UPGRADE_NOOP_INTERVAL);
             }
             Packet::Upgrade => self.complete_upgrade(ws),
             _ => self.abort_upgrade(),
@@ -603,6 +613,7 @@ impl Session {
         } else if self.upgrade.is_some_and(|u| u.ws == ws) {
             self.upgrade = None;
             self.timers.clear(Timer::Upgrade);
+            self.timers.clear(Timer::UpgradeNoop);
         }
     }
 
@@ -649,6 +660,18 @@ impl Session {
                 }
                 Timer::PingTimeout => self.finish(CloseReason::PingTimeout, HeldGetAnswer::Close),
                 Timer::Upgrade => self.abort_upgrade(),
+                Timer::UpgradeNoop => {
+                    // Node's `check`: a noop only when the polling transport is writable (a
+                    // GET is held, hence nothing buffered); the interval runs on regardless.
+                    if self.state == State::Open
+                        && self.upgrade.is_some()
+                        && self.transport == TransportKind::Polling
+                    {
+                        self.answer_held_get(HeldGetAnswer::Noop);
+                        self.timers
+                            .set(Timer::UpgradeNoop, now + UPGRADE_NOOP_INTERVAL);
+                    }
+                }
                 Timer::CloseDrain => {
                     if let State::Closing(reason) = self.state {
                         self.finish(reason, HeldGetAnswer::Close);
@@ -703,6 +726,7 @@ impl Session {
     fn complete_upgrade(&mut self, ws: WsId) {
         self.upgrade = None;
         self.timers.clear(Timer::Upgrade);
+        self.timers.clear(Timer::UpgradeNoop);
         self.answer_held_get(HeldGetAnswer::Noop);
         self.transport = TransportKind::WebSocket;
         self.ws = Some(ws);
@@ -717,6 +741,7 @@ impl Session {
     fn abort_upgrade_with(&mut self, code: Option<u16>) {
         if let Some(u) = self.upgrade.take() {
             self.timers.clear(Timer::Upgrade);
+            self.timers.clear(Timer::UpgradeNoop);
             self.transmits
                 .push_back(Transmit::WsClose { ws: u.ws, code });
         }

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 /// Every timer a session can have armed. One enum, one small table, no task per timer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Timer {
     /// v4: when the next server ping is due.
     PingInterval,
@@ -15,15 +16,23 @@ pub enum Timer {
     PingTimeout,
     /// The deadline for an upgrading websocket to send `5`.
     Upgrade,
+    /// After the probe (`2probe`) of an upgrading websocket: the next 100 ms check that answers
+    /// a held polling GET with a noop (`6`), so the client can pause polling and send `5`.
+    /// Re-armed every 100 ms until the upgrade completes, is aborted or the session closes
+    /// (Node's `setInterval(check, 100)` in `Socket._maybeUpgrade`).
+    UpgradeNoop,
     /// How long a server-initiated close waits for a polling GET to carry the `1` packet.
     CloseDrain,
 }
 
 impl Timer {
-    const ALL: [Timer; 4] = [
+    const COUNT: usize = 5;
+
+    const ALL: [Timer; Timer::COUNT] = [
         Timer::PingInterval,
         Timer::PingTimeout,
         Timer::Upgrade,
+        Timer::UpgradeNoop,
         Timer::CloseDrain,
     ];
 
@@ -35,7 +44,7 @@ impl Timer {
 /// A deadline per [`Timer`], `None` when not armed.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct TimerTable {
-    deadlines: [Option<Instant>; 4],
+    deadlines: [Option<Instant>; Timer::COUNT],
 }
 
 impl TimerTable {
@@ -48,7 +57,7 @@ impl TimerTable {
     }
 
     pub(crate) fn clear_all(&mut self) {
-        self.deadlines = [None; 4];
+        self.deadlines = [None; Timer::COUNT];
     }
 
     pub(crate) fn get(&self, timer: Timer) -> Option<Instant> {
@@ -101,7 +110,7 @@ mod tests {
         }
         let fired: Vec<Timer> = std::iter::from_fn(|| table.take_expired(t0)).collect();
         assert_eq!(fired, Timer::ALL);
-        table.set(Timer::Upgrade, t0 + Duration::from_millis(1));
+        table.set(Timer::UpgradeNoop, t0 + Duration::from_millis(1));
         assert_eq!(table.take_expired(t0), None);
         table.clear_all();
         assert_eq!(table.next(), None);

@@ -1254,23 +1254,31 @@ fn r1_10_probe_is_answered_3probe_on_the_new_websocket() {
 
 #[test]
 fn r1_10_probe_releases_the_held_get_with_noop() {
+    // As Node: not at the probe, at the first 100 ms check after it.
     let mut c = Client::polling_open(quiet_config(), V4);
     let held = c.get();
     let ws = c.ws_open();
     c.assert_held(held);
     c.ws_text(ws, "2probe");
     assert_eq!(c.ws_texts(ws), vec!["3probe"]);
+    c.assert_held(held);
+    c.advance_to(100);
     assert_eq!(c.get_body(held), "6");
 }
 
 #[test]
 fn r1_10_get_after_probe_is_answered_noop() {
+    // The suite's check: a GET issued after `3probe` returns exactly `6` (at the next check).
     let mut c = Client::polling_open(quiet_config(), V4);
-    let ws = c.ws_open();
-    c.ws_text(ws, "2probe");
-    assert_eq!(c.ws_texts(ws), vec!["3probe"]);
-    assert_eq!(c.poll(), "6");
-    assert_eq!(c.poll(), "6");
+    let _ws = c.probe();
+    let first = c.get();
+    c.assert_held(first);
+    c.advance_to(100);
+    assert_eq!(c.get_body(first), "6");
+    let second = c.get();
+    c.assert_held(second);
+    c.advance_to(200);
+    assert_eq!(c.get_body(second), "6");
 }
 
 #[test]
@@ -1539,6 +1547,8 @@ fn r1_10_v3_upgrade() {
     let ws = c.ws_open();
     c.ws_text(ws, "2probe");
     assert_eq!(c.ws_texts(ws), vec!["3probe"]);
+    c.assert_held(held);
+    c.advance_to(100);
     assert_eq!(c.get_body(held), "1:6");
     c.session.send(bin(&[9])).unwrap();
     c.drain();
@@ -1550,6 +1560,130 @@ fn r1_10_v3_upgrade() {
     );
     c.ws_text(ws, "2");
     assert_eq!(c.ws_texts(ws), vec!["3"]);
+}
+
+#[test]
+fn r1_10_no_noop_before_100ms_after_the_probe_then_the_held_get_gets_it() {
+    let mut c = Client::polling_open(quiet_config(), V4);
+    c.advance_to(50);
+    let held = c.get();
+    let _ws = c.probe();
+    c.assert_held(held);
+    assert_eq!(c.session.poll_timeout(), Some(c.at(150)));
+    c.advance_to(149);
+    c.assert_held(held);
+    c.assert_quiet();
+    c.advance_to(150);
+    assert_eq!(c.get_body(held), "6");
+    c.assert_quiet();
+}
+
+#[test]
+fn r1_10_noop_check_without_a_held_get_sends_nothing_and_the_next_check_answers_a_later_get() {
+    let mut c = Client::polling_open(quiet_config(), V4);
+    let _ws = c.probe();
+    c.advance_to(100);
+    c.assert_quiet();
+    // The check runs on every 100 ms while upgrading, GET or not.
+    assert_eq!(c.session.poll_timeout(), Some(c.at(200)));
+    c.advance_to(150);
+    let held = c.get();
+    c.assert_held(held);
+    c.advance_to(199);
+    c.assert_held(held);
+    c.advance_to(200);
+    assert_eq!(c.get_body(held), "6");
+    c.assert_quiet();
+}
+
+#[test]
+fn r1_10_second_probe_restarts_the_noop_check() {
+    let mut c = Client::polling_open(quiet_config(), V4);
+    let held = c.get();
+    let ws = c.probe();
+    c.advance_to(60);
+    c.ws_text(ws, "2probe");
+    assert_eq!(c.ws_texts(ws), vec!["3probe"]);
+    assert_eq!(c.session.poll_timeout(), Some(c.at(160)));
+    c.advance_to(159);
+    c.assert_held(held);
+    c.advance_to(160);
+    assert_eq!(c.get_body(held), "6");
+}
+
+#[test]
+fn r1_10_noop_check_stops_after_the_upgrade() {
+    let mut c = Client::polling_open(quiet_config(), V4);
+    let ws = c.probe();
+    c.advance_to(50);
+    c.ws_text(ws, "5");
+    assert_eq!(c.take_events(), vec![Event::Upgraded]);
+    assert_eq!(c.session.poll_timeout(), Some(c.at(25_000)));
+    c.advance_to(1_000);
+    c.assert_quiet();
+}
+
+#[test]
+fn r1_10_noop_check_stops_when_the_upgrade_is_aborted() {
+    type Abort = (&'static str, fn(&mut Client, WsId));
+    let aborts: [Abort; 3] = [
+        ("other packet", |c, ws| c.ws_text(ws, "4x")),
+        ("upgrade timeout", |c, _| c.advance_to(1_000)),
+        ("websocket closed", |c, ws| {
+            let now = c.now;
+            c.session.handle_ws_closed(now, ws, false);
+            c.drain();
+        }),
+    ];
+    for (name, abort) in aborts {
+        let mut c = Client::polling_open(quiet_config(), V4);
+        let ws = c.probe();
+        c.advance_to(50);
+        abort(&mut c, ws);
+        let _ = c.ws_close_code(ws);
+        c.assert_quiet();
+        assert!(!c.session.is_closed(), "{name}");
+        assert_eq!(c.session.poll_timeout(), Some(c.at(25_000)), "{name}");
+        // Polling goes on as before the upgrade attempt: a GET stays held, no more `6`.
+        let held = c.get();
+        let later = c.elapsed_ms() as u64 + 500;
+        c.advance_to(later);
+        c.assert_held(held);
+        c.assert_quiet();
+    }
+}
+
+#[test]
+fn r1_10_noop_check_never_keeps_a_closed_session_alive() {
+    // Ping timeout while upgrading (the upgrade deadline is later than the pong deadline).
+    let mut c = Client::polling_open(fast_config(), V4);
+    let ws = c.probe();
+    c.advance_to(500);
+    assert_eq!(c.ws_close_code(ws), Some(None));
+    assert_eq!(c.closed_reason(), CloseReason::PingTimeout);
+    assert_eq!(c.session.poll_timeout(), None);
+    // Server close with a held GET: closed at once, no timer left.
+    let mut c = Client::polling_open(quiet_config(), V4);
+    let held = c.get();
+    let ws = c.probe();
+    c.advance_to(50);
+    c.session.close(c.now);
+    c.drain();
+    assert_eq!(c.get_body(held), "1");
+    assert_eq!(c.ws_close_code(ws), Some(None));
+    assert_eq!(c.closed_reason(), CloseReason::ForcedClose);
+    assert_eq!(c.session.poll_timeout(), None);
+    // Server close without a held GET: only the drain deadline, then nothing.
+    let mut c = Client::polling_open(quiet_config(), V4);
+    let ws = c.probe();
+    c.advance_to(50);
+    c.session.close(c.now);
+    c.drain();
+    assert_eq!(c.ws_close_code(ws), Some(None));
+    assert_eq!(c.session.poll_timeout(), Some(c.at(2_050)));
+    c.advance_to(2_050);
+    assert_eq!(c.closed_reason(), CloseReason::ForcedClose);
+    assert_eq!(c.session.poll_timeout(), None);
 }
 
 // =============================================================================================
@@ -1661,6 +1795,7 @@ fn r1_11_close_while_upgrading_closes_the_upgrade_websocket() {
     c.ws_text(ws, "2probe");
     assert_eq!(c.ws_texts(ws), vec!["3probe"]);
     let held = c.get();
+    c.advance_to(100);
     assert_eq!(c.get_body(held), "6");
     c.session.close(c.now);
     c.drain();
@@ -1900,6 +2035,20 @@ fn r1_10_upgrade_packet_after_the_upgrade_deadline_finds_the_upgrade_aborted() {
 }
 
 #[test]
+fn r1_10_a_late_input_runs_the_overdue_noop_check_once() {
+    // The check due at 100 runs when the GET arrives at 350 (no GET held then) and counts its
+    // next run from 350, as Node's interval re-arms from when it ran; no catching up.
+    let mut c = Client::polling_open(quiet_config(), V4);
+    let _ws = c.probe();
+    c.skip_to(350);
+    let held = c.get();
+    c.assert_held(held);
+    assert_eq!(c.session.poll_timeout(), Some(c.at(450)));
+    c.advance_to(450);
+    assert_eq!(c.get_body(held), "6");
+}
+
+#[test]
 fn r1_11_get_after_the_close_timeout_finds_the_session_closed() {
     let mut c = Client::polling_open(fast_config(), V4);
     c.session.close(c.now);
@@ -1944,6 +2093,23 @@ fn expired_deadlines_fire_in_deadline_order_before_the_input() {
     assert_eq!(c.messages(), vec![text("m")]);
     // The pong deadline counts from when the ping fired (350), as in `handle_timeout(350)`.
     assert_eq!(c.session.poll_timeout(), Some(c.at(550)));
+
+    // Probed: the noop check (100) runs before the upgrade deadline (150), so the held GET gets
+    // `6`, not the ping (300), which waits for the next GET.
+    let config = Config {
+        upgrade_timeout: ms(150),
+        ..fast_config()
+    };
+    let mut c = Client::polling_open(config, V4);
+    let held = c.get();
+    let ws = c.probe();
+    c.skip_to(350);
+    assert_eq!(c.post("4m"), HttpResponse::post_ok());
+    assert_eq!(c.get_body(held), "6");
+    assert_eq!(c.ws_close_code(ws), Some(None));
+    assert_eq!(c.messages(), vec![text("m")]);
+    c.assert_quiet();
+    assert_eq!(c.poll(), "2");
 }
 
 #[test]
