@@ -111,7 +111,7 @@ impl Hard {
 /// Queues every message without waiting; a full queue drops the rest.
 fn queue_all(socket: &Socket, messages: impl Iterator<Item = String>) {
     for m in messages {
-        if socket.try_send(Data::Text(m)).is_err() {
+        if socket.try_send(Data::Text(m.into())).is_err() {
             return;
         }
     }
@@ -120,14 +120,14 @@ fn queue_all(socket: &Socket, messages: impl Iterator<Item = String>) {
 impl Handler for Hard {
     type Connection = Socket;
 
-    fn on_connect(&self, socket: Socket) -> Socket {
+    fn on_connect(&self, socket: Socket, _now: std::time::Instant) -> Socket {
         if let Ok(mut open) = self.state.open.lock() {
             open.insert(socket.sid().to_string());
         }
         socket
     }
 
-    fn on_message(&self, socket: &mut Socket, data: Data) {
+    fn on_message(&self, socket: &mut Socket, data: Data, _now: std::time::Instant) {
         let Data::Text(text) = &data else {
             let _ = socket.try_send(data);
             return;
@@ -135,7 +135,7 @@ impl Handler for Hard {
         if text == "__close__" {
             socket.close();
         } else if text == "__stats__" {
-            let _ = socket.try_send(Data::Text(self.stats()));
+            let _ = socket.try_send(Data::Text(self.stats().into()));
         } else if let Some(n) = text.strip_prefix("__burst__:") {
             let n: usize = n.parse().unwrap_or(0);
             queue_all(socket, (0..n).map(|i| format!("b{i}")));
@@ -149,7 +149,7 @@ impl Handler for Hard {
         }
     }
 
-    fn on_disconnect(&self, socket: Socket, _reason: CloseReason) {
+    fn on_disconnect(&self, socket: Socket, _reason: CloseReason, _now: std::time::Instant) {
         if let Ok(mut open) = self.state.open.lock() {
             open.remove(socket.sid().as_str());
         }

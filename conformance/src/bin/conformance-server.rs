@@ -15,11 +15,11 @@ struct Echo;
 impl Handler for Echo {
     type Connection = Socket;
 
-    fn on_connect(&self, socket: Socket) -> Socket {
+    fn on_connect(&self, socket: Socket, _now: std::time::Instant) -> Socket {
         socket
     }
 
-    fn on_message(&self, socket: &mut Socket, data: Data) {
+    fn on_message(&self, socket: &mut Socket, data: Data, _now: std::time::Instant) {
         if matches!(&data, Data::Text(t) if t == "__close__") {
             socket.close();
         } else if let Err(e) = socket.try_send(data) {
@@ -27,7 +27,7 @@ impl Handler for Echo {
         }
     }
 
-    fn on_disconnect(&self, _socket: Socket, _reason: CloseReason) {}
+    fn on_disconnect(&self, _socket: Socket, _reason: CloseReason, _now: std::time::Instant) {}
 }
 
 struct Args {

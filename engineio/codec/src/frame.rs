@@ -1,16 +1,18 @@
 //! WebSocket frames: one Engine.IO packet per frame (protocol.md 1.3 and 1.4).
 
 use bytes::{BufMut, Bytes, BytesMut};
+use bytestring::ByteString;
 
 use crate::error::CodecError;
 use crate::packet::{self, Data, Packet, PacketType};
+use crate::text::Text;
 use crate::version::ProtocolVersion;
 
 /// One websocket frame.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Frame {
-    /// A text frame.
-    Text(String),
+    /// A text frame (a shared buffer: a `message` packet's frame is its [`Text`]'s buffer).
+    Text(ByteString),
     /// A binary frame.
     Binary(Bytes),
 }
@@ -30,11 +32,13 @@ pub fn encode_frame(packet: &Packet, version: ProtocolVersion) -> Frame {
                 Frame::Binary(out.freeze())
             }
         },
+        // The text already carries its `4`: the frame is the same buffer.
+        Packet::Message(Data::Text(text)) => Frame::Text(text.framed()),
         other => {
             let data = packet::text_data(other).unwrap_or_default();
             let mut out = String::with_capacity(data.len() + 1);
             packet::write_text_packet(other, &mut out);
-            Frame::Text(out)
+            Frame::Text(ByteString::from(out))
         }
     }
 }
@@ -67,10 +71,20 @@ pub(crate) fn decode_typed_bytes(mut bytes: Bytes) -> Result<Packet, CodecError>
     packet::with_bytes(kind, data)
 }
 
+/// Decodes a text frame received as a shared buffer: a `message` keeps the buffer (no copy).
+pub fn decode_text_frame_shared(text: ByteString) -> Result<Packet, CodecError> {
+    if !text.starts_with('4') {
+        return decode_text_frame(&text);
+    }
+    Text::from_framed_shared(text)
+        .map(|text| Packet::Message(Data::Text(text)))
+        .ok_or(CodecError::UnknownPacketType)
+}
+
 /// Decodes a frame of either kind.
 pub fn decode_frame(frame: Frame, version: ProtocolVersion) -> Result<Packet, CodecError> {
     match frame {
-        Frame::Text(text) => decode_text_frame(&text),
+        Frame::Text(text) => decode_text_frame_shared(text),
         Frame::Binary(bytes) => decode_binary_frame(bytes, version),
     }
 }
@@ -88,7 +102,7 @@ mod tests {
         for v in BOTH {
             assert_eq!(
                 encode_frame(&Packet::text("hello"), v),
-                Frame::Text("4hello".into())
+                Frame::Text(ByteString::from_static("4hello"))
             );
             assert_eq!(
                 encode_frame(&Packet::Ping(String::new()), v),

@@ -54,13 +54,18 @@ mod payload_v4;
 mod sid;
 #[cfg(test)]
 mod test_support;
+mod text;
 mod version;
 
 pub use bytes::Bytes;
 
+pub use bytestring::ByteString;
 pub use decoder::PayloadDecoder;
 pub use error::CodecError;
-pub use frame::{decode_binary_frame, decode_frame, decode_text_frame, encode_frame, Frame};
+pub use frame::{
+    decode_binary_frame, decode_frame, decode_text_frame, decode_text_frame_shared, encode_frame,
+    Frame,
+};
 pub use handshake::Handshake;
 pub use packet::{Data, Packet, PacketType};
 pub use payload::{
@@ -68,4 +73,5 @@ pub use payload::{
     TEXT_CONTENT_TYPE,
 };
 pub use sid::{Sid, SID_LEN};
+pub use text::Text;
 pub use version::ProtocolVersion;

@@ -3,6 +3,7 @@
 use bytes::Bytes;
 
 use crate::error::CodecError;
+use crate::text::Text;
 
 /// The seven Engine.IO packet types, the same digits in v3 and v4.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,8 +67,8 @@ impl PacketType {
 /// The data of a `message` packet.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Data {
-    /// UTF-8 text.
-    Text(String),
+    /// UTF-8 text (shared, framed once: see [`Text`]).
+    Text(Text),
     /// Raw bytes.
     Binary(Bytes),
 }
@@ -106,7 +107,7 @@ impl Packet {
     }
 
     /// A text `message` packet.
-    pub fn text(text: impl Into<String>) -> Self {
+    pub fn text(text: impl Into<Text>) -> Self {
         Packet::Message(Data::Text(text.into()))
     }
 
@@ -124,9 +125,8 @@ impl Packet {
 /// The text data carried after the type digit, `None` for binary messages.
 pub(crate) fn text_data(packet: &Packet) -> Option<&str> {
     match packet {
-        Packet::Open(s) | Packet::Ping(s) | Packet::Pong(s) | Packet::Message(Data::Text(s)) => {
-            Some(s)
-        }
+        Packet::Open(s) | Packet::Ping(s) | Packet::Pong(s) => Some(s),
+        Packet::Message(Data::Text(t)) => Some(t.as_str()),
         Packet::Close | Packet::Upgrade | Packet::Noop => Some(""),
         Packet::Message(Data::Binary(_)) => None,
     }
@@ -135,6 +135,10 @@ pub(crate) fn text_data(packet: &Packet) -> Option<&str> {
 /// Appends `<digit><data>` for a packet that has a text form; binary messages append nothing
 /// and return `false`.
 pub(crate) fn write_text_packet(packet: &Packet, out: &mut String) -> bool {
+    if let Packet::Message(Data::Text(t)) = packet {
+        out.push_str(t.framed_str());
+        return true;
+    }
     match text_data(packet) {
         Some(data) => {
             out.push(packet.packet_type().as_char());
@@ -161,7 +165,7 @@ pub(crate) fn with_text(kind: PacketType, data: &str) -> Packet {
         PacketType::Close => Packet::Close,
         PacketType::Ping => Packet::Ping(data.to_owned()),
         PacketType::Pong => Packet::Pong(data.to_owned()),
-        PacketType::Message => Packet::Message(Data::Text(data.to_owned())),
+        PacketType::Message => Packet::Message(Data::Text(Text::new(data))),
         PacketType::Upgrade => Packet::Upgrade,
         PacketType::Noop => Packet::Noop,
     }

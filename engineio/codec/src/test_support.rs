@@ -32,7 +32,8 @@ pub(crate) fn arb_packet(allow_rs: bool) -> impl Strategy<Value = Packet> {
         Just(Packet::Close),
         text.clone().prop_map(Packet::Ping),
         text.clone().prop_map(Packet::Pong),
-        text.clone().prop_map(|s| Packet::Message(Data::Text(s))),
+        text.clone()
+            .prop_map(|s| Packet::Message(Data::Text(s.into()))),
         any_bytes().prop_map(|b| Packet::Message(Data::Binary(b))),
         Just(Packet::Upgrade),
         Just(Packet::Noop),

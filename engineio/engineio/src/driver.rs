@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::{sleep_until, timeout, Instant};
 
 use crate::service::Inner;
-use crate::socket::{Handler, Shared, Socket};
+use crate::socket::{AppCommand, Handler, Shared, Socket};
 use crate::ws::{BoxWebSocket, MessageTooBig, WsError, WsOut};
 
 /// What other tasks ask of a session task.
@@ -42,6 +42,8 @@ pub(crate) enum Command {
     SendBatch(Vec<Data>),
     /// An application close.
     Close(CloseReason),
+    /// An application command for [`Handler::on_command`].
+    App(AppCommand),
 }
 
 /// The answer to an HTTP command.
@@ -111,7 +113,8 @@ pub(crate) async fn run<H: Handler>(
         shared: driver.shared.clone(),
     };
     let engine = driver.engine.clone();
-    match catch_unwind(AssertUnwindSafe(|| engine.handler.on_connect(socket))) {
+    let t = now();
+    match catch_unwind(AssertUnwindSafe(|| engine.handler.on_connect(socket, t))) {
         Ok(conn) => driver.conn = Some(conn),
         Err(_) => {
             tracing::error!(sid = %driver.shared.sid, "on_connect panicked; closing the session");
@@ -126,7 +129,7 @@ pub(crate) async fn run<H: Handler>(
         if driver.drain(&mut rx).await {
             return;
         }
-        let deadline = driver.session.poll_timeout();
+        let deadline = driver.next_deadline();
         // Re-arm the one timer only when the deadline moved (most turns leave it alone).
         if let Some(at) = deadline {
             if armed != Some(at) {
@@ -135,6 +138,13 @@ pub(crate) async fn run<H: Handler>(
             }
         }
         tokio::select! {
+            // Deadlines before input: an expired timer fires before a request, a frame or a
+            // command that became ready in the same instant is handled.
+            biased;
+            () = &mut sleep, if deadline.is_some() => {
+                armed = None;
+                driver.on_timeout(now());
+            }
             cmd = rx.recv() => match cmd {
                 // `drain` takes whatever else is queued before writing: one flush for a burst.
                 Some(cmd) => driver.on_command(cmd, now()),
@@ -153,10 +163,6 @@ pub(crate) async fn run<H: Handler>(
                 }
             }
             msg = next_frame(&mut driver.upgrade_ws) => driver.on_ws_message(false, msg),
-            () = &mut sleep, if deadline.is_some() => {
-                armed = None;
-                driver.session.handle_timeout(now());
-            }
         }
     }
 }
@@ -182,12 +188,40 @@ async fn next_frame(
 }
 
 impl<H: Handler> Driver<H> {
+    /// The earliest deadline of the session and of the application.
+    fn next_deadline(&self) -> Option<std::time::Instant> {
+        let app = self
+            .conn
+            .as_ref()
+            .and_then(|conn| self.engine.handler.poll_timeout(conn));
+        match (self.session.poll_timeout(), app) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Fires the expired timers: the session's, then the application's.
+    fn on_timeout(&mut self, now: std::time::Instant) {
+        self.session.handle_timeout(now);
+        let handler = &self.engine.handler;
+        if let Some(conn) = self.conn.as_mut() {
+            if handler.poll_timeout(conn).is_some_and(|at| at <= now) {
+                let ran = catch_unwind(AssertUnwindSafe(|| handler.on_timeout(conn, now)));
+                if ran.is_err() {
+                    tracing::error!(sid = %self.shared.sid, "on_timeout panicked; closing the session");
+                    self.session.close_with(now, CloseReason::ForcedClose);
+                }
+            }
+        }
+    }
+
     /// Unregisters the session and tells the application, once.
     fn finish(&mut self, reason: CloseReason) {
         self.engine.remove_session(&self.shared.sid);
         if let Some(conn) = self.conn.take() {
             let handler = &self.engine.handler;
-            if catch_unwind(AssertUnwindSafe(|| handler.on_disconnect(conn, reason))).is_err() {
+            let t = now();
+            if catch_unwind(AssertUnwindSafe(|| handler.on_disconnect(conn, reason, t))).is_err() {
                 tracing::error!(sid = %self.shared.sid, "on_disconnect panicked");
             }
         }
@@ -200,6 +234,12 @@ impl<H: Handler> Driver<H> {
     }
 
     fn on_command(&mut self, cmd: Command, now: std::time::Instant) {
+        // Deadlines before input: the state machine does this for its own inputs; sends and
+        // application commands are checked here (a send must not answer a held poll of a
+        // session whose pong deadline already passed).
+        if self.next_deadline().is_some_and(|at| at <= now) {
+            self.on_timeout(now);
+        }
         match cmd {
             Command::Get(reply) => {
                 let id = self.next_request_id();
@@ -235,6 +275,16 @@ impl<H: Handler> Driver<H> {
                 }
             }
             Command::Close(reason) => self.session.close_with(now, reason),
+            Command::App(cmd) => {
+                let handler = &self.engine.handler;
+                if let Some(conn) = self.conn.as_mut() {
+                    let ran = catch_unwind(AssertUnwindSafe(|| handler.on_command(conn, cmd, now)));
+                    if ran.is_err() {
+                        tracing::error!(sid = %self.shared.sid, "on_command panicked; closing the session");
+                        self.session.close_with(now, CloseReason::ForcedClose);
+                    }
+                }
+            }
         }
     }
 
@@ -320,7 +370,8 @@ impl<H: Handler> Driver<H> {
             Event::Message(data) => {
                 if let Some(conn) = self.conn.as_mut() {
                     let handler = &self.engine.handler;
-                    let ran = catch_unwind(AssertUnwindSafe(|| handler.on_message(conn, data)));
+                    let t = now();
+                    let ran = catch_unwind(AssertUnwindSafe(|| handler.on_message(conn, data, t)));
                     if ran.is_err() {
                         tracing::error!(sid = %self.shared.sid, "on_message panicked; closing the session");
                         self.session.close_with(now(), CloseReason::ForcedClose);
@@ -333,7 +384,8 @@ impl<H: Handler> Driver<H> {
                 self.shared.upgraded.store(true, Ordering::Release);
                 if let Some(conn) = self.conn.as_mut() {
                     let handler = &self.engine.handler;
-                    if catch_unwind(AssertUnwindSafe(|| handler.on_upgrade(conn))).is_err() {
+                    let t = now();
+                    if catch_unwind(AssertUnwindSafe(|| handler.on_upgrade(conn, t))).is_err() {
                         self.session.close_with(now(), CloseReason::ForcedClose);
                     }
                 }

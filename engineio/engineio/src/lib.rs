@@ -16,12 +16,14 @@
 //! ```no_run
 //! use engineio::{Config, Data, EngineIo, Handler, Socket, CloseReason};
 //!
+//! use std::time::Instant;
+//!
 //! struct Echo;
 //! impl Handler for Echo {
 //!     type Connection = Socket;
-//!     fn on_connect(&self, socket: Socket) -> Socket { socket }
-//!     fn on_message(&self, socket: &mut Socket, data: Data) { let _ = socket.try_send(data); }
-//!     fn on_disconnect(&self, socket: Socket, reason: CloseReason) {
+//!     fn on_connect(&self, socket: Socket, _now: Instant) -> Socket { socket }
+//!     fn on_message(&self, socket: &mut Socket, data: Data, _now: Instant) { let _ = socket.try_send(data); }
+//!     fn on_disconnect(&self, socket: Socket, reason: CloseReason, _now: Instant) {
 //!         println!("{} left: {reason}", socket.sid());
 //!     }
 //! }
@@ -41,10 +43,11 @@ mod hyper_server;
 mod service;
 mod socket;
 mod static_files;
+pub mod testing;
 mod ws;
 
 pub use config::{AllowRequest, Config, Cors, CorsOrigin};
-pub use engineio_codec::{Data, Frame, ProtocolVersion, Sid};
+pub use engineio_codec::{ByteString, Data, Frame, ProtocolVersion, Sid, Text};
 pub use engineio_proto::{CloseReason, TransportKind, Transports};
 pub use error::Error;
 pub use hyper_server::{serve, serve_with};
@@ -52,7 +55,7 @@ pub use service::{
     is_websocket_upgrade, AcceptWebSocket, BoxError, Dispatch, EngineIo, IntoEngineIo, RemoteAddr,
     RequestHead, ResponseBody,
 };
-pub use socket::{Handler, Socket};
+pub use socket::{AppCommand, Handler, Socket};
 pub use static_files::StaticFiles;
 pub use ws::{
     message_limit, tungstenite_config, BoxWebSocket, MessageTooBig, TungsteniteWs, WebSocket,

@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+
+use parking_lot::RwLock;
 
 use bytes::Bytes;
 use engineio_codec::{PayloadDecoder, Sid};
@@ -64,13 +66,11 @@ impl Drop for SessionSlot {
 
 impl<H: Handler> Inner<H> {
     pub(crate) fn remove_session(&self, sid: &Sid) {
-        if let Ok(mut map) = self.sessions.write() {
-            map.remove(sid);
-        }
+        self.sessions.write().remove(sid);
     }
 
     fn session(&self, sid: &Sid) -> Option<Arc<Shared>> {
-        self.sessions.read().ok()?.get(sid).cloned()
+        self.sessions.read().get(sid).cloned()
     }
 
     /// Reserves a place for a new session, or `None` when `max_sessions` are open already.
@@ -174,15 +174,12 @@ impl<H: Handler> EngineIo<H> {
 
     /// How many sessions are open.
     pub fn session_count(&self) -> usize {
-        self.inner.sessions.read().map(|m| m.len()).unwrap_or(0)
+        self.inner.sessions.read().len()
     }
 
     /// Closes every session with "server shutting down".
     pub fn close_all(&self) {
-        let sessions: Vec<Arc<Shared>> = match self.inner.sessions.read() {
-            Ok(map) => map.values().cloned().collect(),
-            Err(_) => return,
-        };
+        let sessions: Vec<Arc<Shared>> = self.inner.sessions.read().values().cloned().collect();
         for shared in sessions {
             crate::Socket { shared }.close_with(engineio_proto::CloseReason::ServerShuttingDown);
         }
@@ -428,9 +425,7 @@ impl<H: Handler> EngineIo<H> {
             max_buffered: self.inner.config.max_buffered_packets,
             head,
         });
-        if let Ok(mut map) = self.inner.sessions.write() {
-            map.insert(sid, shared.clone());
-        }
+        self.inner.sessions.write().insert(sid, shared.clone());
         driver::run(self.inner.clone(), shared, rx, session, first).await;
     }
 }

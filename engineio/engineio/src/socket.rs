@@ -1,7 +1,9 @@
 //! The user-facing socket handle and the connection handler trait.
 
+use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Instant;
 
 use engineio_codec::{Data, ProtocolVersion, Sid};
 use engineio_proto::{CloseReason, TransportKind};
@@ -10,25 +12,46 @@ use tokio::sync::mpsc;
 use crate::driver::Command;
 use crate::Error;
 
+/// A command for the session task, sent by another task with [`Socket::try_send_command`] and
+/// handed to [`Handler::on_command`] in the session task. What it means is the handler's
+/// business (the Socket.IO layer sends its own command type and downcasts it).
+pub type AppCommand = Box<dyn Any + Send>;
+
 /// What the application does with sessions. One value serves every session.
 ///
-/// The callbacks run inside the session's task, in order: `on_connect`, then `on_message` for
-/// each message as it arrived, then `on_disconnect` once. Keep them short; spawn for slow work.
+/// Every callback runs inside the session's task, which owns the `Connection` value: it needs no
+/// lock. Other tasks reach it with [`Socket::try_send_command`]. The order is: `on_connect`,
+/// then `on_message` for each message as it arrived, `on_command` for each command, `on_timeout`
+/// when the deadline of [`Handler::poll_timeout`] passed, and `on_disconnect` once. `now` is the
+/// time the driver read for the turn (a test harness passes a virtual clock). Keep callbacks
+/// short; spawn for slow work.
 pub trait Handler: Send + Sync + 'static {
     /// Per-session state, created by `on_connect` and owned by the session task.
     type Connection: Send + 'static;
 
     /// A session opened (after the handshake was written).
-    fn on_connect(&self, socket: Socket) -> Self::Connection;
+    fn on_connect(&self, socket: Socket, now: Instant) -> Self::Connection;
 
     /// A message arrived.
-    fn on_message(&self, conn: &mut Self::Connection, data: Data);
+    fn on_message(&self, conn: &mut Self::Connection, data: Data, now: Instant);
 
     /// The session moved from polling to websocket.
-    fn on_upgrade(&self, _conn: &mut Self::Connection) {}
+    fn on_upgrade(&self, _conn: &mut Self::Connection, _now: Instant) {}
+
+    /// A command sent to this session with [`Socket::try_send_command`].
+    fn on_command(&self, _conn: &mut Self::Connection, _cmd: AppCommand, _now: Instant) {}
+
+    /// The connection's next deadline, if any: the session task wakes at the earliest of its
+    /// own timers and this one, and calls [`Handler::on_timeout`]. Asked after every turn.
+    fn poll_timeout(&self, _conn: &Self::Connection) -> Option<Instant> {
+        None
+    }
+
+    /// The deadline of [`Handler::poll_timeout`] passed.
+    fn on_timeout(&self, _conn: &mut Self::Connection, _now: Instant) {}
 
     /// The session ended, with Node's reason.
-    fn on_disconnect(&self, conn: Self::Connection, reason: CloseReason);
+    fn on_disconnect(&self, conn: Self::Connection, reason: CloseReason, now: Instant);
 }
 
 /// Shared between the registry, the session task and every [`Socket`] clone.
@@ -92,6 +115,11 @@ impl Socket {
         self.shared.tx.is_closed()
     }
 
+    /// Whether two handles are the same session.
+    pub fn same_session(&self, other: &Socket) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
     /// Whether `n` more messages fit right now: room in the session's queue, and in its outgoing
     /// buffer (a polling client that is not polling fills it). Volatile sends check this.
     pub fn has_room(&self, n: usize) -> bool {
@@ -120,6 +148,14 @@ impl Socket {
         self.shared.tx.try_send(cmd).map_err(queue_error)
     }
 
+    /// Queues the messages of `batch` (cloned: `Data` is a shared buffer) to go out together.
+    pub fn try_send_all(&self, batch: &[Data]) -> Result<(), Error> {
+        match batch {
+            [one] => self.try_send(one.clone()),
+            many => self.try_send_batch(many.to_vec()),
+        }
+    }
+
     fn check_room(&self, n: usize) -> Result<(), Error> {
         if self.shared.tx.is_closed() {
             return Err(Error::Closed);
@@ -140,13 +176,44 @@ impl Socket {
     }
 
     /// Sends a text message (see [`Socket::try_send`]).
-    pub fn send_text(&self, text: impl Into<String>) -> Result<(), Error> {
+    pub fn send_text(&self, text: &str) -> Result<(), Error> {
         self.try_send(Data::Text(text.into()))
     }
 
     /// Sends a binary message (see [`Socket::try_send`]).
     pub fn send_binary(&self, bytes: impl Into<bytes::Bytes>) -> Result<(), Error> {
         self.try_send(Data::Binary(bytes.into()))
+    }
+
+    /// Hands a command to [`Handler::on_command`] in the session task, after what is queued
+    /// already. Fails with [`Error::QueueFull`] when the session's queue is full and
+    /// [`Error::Closed`] when the session is gone.
+    pub fn try_send_command(&self, cmd: AppCommand) -> Result<(), Error> {
+        self.shared
+            .tx
+            .try_send(Command::App(cmd))
+            .map_err(queue_error)
+    }
+
+    /// Hands a command to the session task, waiting for room in its queue.
+    pub async fn send_command(&self, cmd: AppCommand) -> Result<(), Error> {
+        self.shared
+            .tx
+            .send(Command::App(cmd))
+            .await
+            .map_err(|_| Error::Closed)
+    }
+
+    /// Hands a command to the session task even when its queue is full (then a task waits for
+    /// room, so the command is never lost while the session lives). For commands that must
+    /// arrive, such as a disconnect.
+    pub fn send_command_reliably(&self, cmd: AppCommand) {
+        let tx = self.shared.tx.clone();
+        if let Err(mpsc::error::TrySendError::Full(cmd)) = tx.try_send(Command::App(cmd)) {
+            tokio::spawn(async move {
+                let _ = tx.send(cmd).await;
+            });
+        }
     }
 
     /// Closes the session ("forced close"); the peer gets a close packet.

@@ -235,11 +235,11 @@ mod tests {
         struct Nop;
         impl Handler for Nop {
             type Connection = Socket;
-            fn on_connect(&self, socket: Socket) -> Socket {
+            fn on_connect(&self, socket: Socket, _: std::time::Instant) -> Socket {
                 socket
             }
-            fn on_message(&self, _socket: &mut Socket, _data: Data) {}
-            fn on_disconnect(&self, _socket: Socket, _reason: CloseReason) {}
+            fn on_message(&self, _socket: &mut Socket, _data: Data, _: std::time::Instant) {}
+            fn on_disconnect(&self, _socket: Socket, _reason: CloseReason, _: std::time::Instant) {}
         }
 
         let config = Config {

@@ -4,11 +4,12 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use engineio_codec::Frame;
+use engineio_codec::{ByteString, Frame};
 use futures_util::{Sink, Stream};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::tungstenite::error::{Error as TError, ProtocolError};
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data as OpData, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::Frame as WireFrame;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
@@ -126,7 +127,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for TungsteniteWs<S> {
                 Poll::Ready(Some(Ok(msg))) => msg,
             };
             return Poll::Ready(Some(Ok(match msg {
-                Message::Text(text) => Frame::Text(text.as_str().to_owned()),
+                Message::Text(text) => match ByteString::try_from(bytes::Bytes::from(text)) {
+                    Ok(text) => Frame::Text(text),
+                    // Unreachable: tungstenite checked the UTF-8 already.
+                    Err(_) => continue,
+                },
                 Message::Binary(bytes) => Frame::Binary(bytes),
                 Message::Close(_) => return Poll::Ready(None),
                 Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
@@ -146,7 +151,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<WsOut> for TungsteniteWs<S> {
 
     fn start_send(mut self: Pin<&mut Self>, item: WsOut) -> Result<(), WsError> {
         let msg = match item {
-            WsOut::Frame(Frame::Text(text)) => Message::Text(text.into()),
+            // Written from the shared buffer as it is (already valid UTF-8): a raw text frame,
+            // so no per-recipient copy or re-validation before tungstenite's write buffer.
+            WsOut::Frame(Frame::Text(text)) => Message::Frame(WireFrame::message(
+                text.into_bytes(),
+                OpCode::Data(OpData::Text),
+                true,
+            )),
             WsOut::Frame(Frame::Binary(bytes)) => Message::Binary(bytes),
             WsOut::Close(code) => Message::Close(code.map(|c| CloseFrame {
                 code: CloseCode::from(c),

@@ -15,11 +15,11 @@ struct Quiet;
 
 impl Handler for Quiet {
     type Connection = Socket;
-    fn on_connect(&self, socket: Socket) -> Socket {
+    fn on_connect(&self, socket: Socket, _now: std::time::Instant) -> Socket {
         socket
     }
-    fn on_message(&self, _: &mut Socket, _: Data) {}
-    fn on_disconnect(&self, _: Socket, _: CloseReason) {}
+    fn on_message(&self, _: &mut Socket, _: Data, _now: std::time::Instant) {}
+    fn on_disconnect(&self, _: Socket, _: CloseReason, _now: std::time::Instant) {}
 }
 
 async fn call(engine: &EngineIo<Quiet>, method: &str, query: &str, body: &str) -> (u16, String) {

@@ -18,16 +18,16 @@ struct Panicky {
 
 impl Handler for Panicky {
     type Connection = Socket;
-    fn on_connect(&self, socket: Socket) -> Socket {
+    fn on_connect(&self, socket: Socket, _now: std::time::Instant) -> Socket {
         socket
     }
-    fn on_message(&self, socket: &mut Socket, data: Data) {
+    fn on_message(&self, socket: &mut Socket, data: Data, _now: std::time::Instant) {
         if data == Data::Text("boom".into()) {
             panic!("handler bug");
         }
         let _ = socket.try_send(data);
     }
-    fn on_disconnect(&self, _: Socket, _: CloseReason) {
+    fn on_disconnect(&self, _: Socket, _: CloseReason, _now: std::time::Instant) {
         self.disconnects.fetch_add(1, Ordering::SeqCst);
     }
 }

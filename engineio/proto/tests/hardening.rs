@@ -139,7 +139,7 @@ fn buffer_is_bounded_and_a_full_buffer_refuses_sends() {
     };
     let mut c = Client::polling_open(config, V4);
     for i in 0..8 {
-        c.session.send(Data::Text(format!("{i}"))).unwrap();
+        c.session.send(Data::Text(format!("{i}").into())).unwrap();
     }
     for _ in 0..100 {
         assert_eq!(c.session.send(Data::Text("x".into())), Err(SendError::Full));

@@ -374,7 +374,9 @@ fn r1_5_websocket_handshake_is_the_first_frame_with_no_upgrades() {
     assert_eq!(c.session.transport(), TransportKind::WebSocket);
     assert_eq!(
         c.ws_frames(HANDSHAKE_WS),
-        vec![Frame::Text(format!("0{}", handshake_json(&config, "")))]
+        vec![Frame::Text(
+            format!("0{}", handshake_json(&config, "")).into()
+        )]
     );
     c.assert_quiet();
 }
@@ -1778,7 +1780,7 @@ fn r1_11_websocket_close_sends_pending_frames_then_closes() {
             engineio_proto::Transmit::Ws {
                 ws,
                 frame: Frame::Text(s),
-            } if *ws == HANDSHAKE_WS => s.as_str(),
+            } if *ws == HANDSHAKE_WS => &**s,
             other => panic!("unexpected {other:?}"),
         })
         .collect();

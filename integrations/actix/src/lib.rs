@@ -17,9 +17,9 @@
 //! struct Echo;
 //! impl Handler for Echo {
 //!     type Connection = Socket;
-//!     fn on_connect(&self, socket: Socket) -> Socket { socket }
-//!     fn on_message(&self, socket: &mut Socket, data: Data) { let _ = socket.try_send(data); }
-//!     fn on_disconnect(&self, _socket: Socket, _reason: CloseReason) {}
+//!     fn on_connect(&self, socket: Socket, _now: std::time::Instant) -> Socket { socket }
+//!     fn on_message(&self, socket: &mut Socket, data: Data, _now: std::time::Instant) { let _ = socket.try_send(data); }
+//!     fn on_disconnect(&self, _socket: Socket, _reason: CloseReason, _now: std::time::Instant) {}
 //! }
 //!
 //! #[actix_web::main]
@@ -162,7 +162,7 @@ async fn read_pump(
         };
         let item = match msg {
             None | Some(Ok(AggregatedMessage::Close(_))) => return,
-            Some(Ok(AggregatedMessage::Text(text))) => Ok(Frame::Text(String::from(&*text))),
+            Some(Ok(AggregatedMessage::Text(text))) => Ok(Frame::Text(text)),
             Some(Ok(AggregatedMessage::Binary(bytes))) => Ok(Frame::Binary(bytes)),
             Some(Ok(AggregatedMessage::Ping(bytes))) => {
                 let _ = session.pong(&bytes).await;

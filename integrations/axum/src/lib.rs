@@ -23,9 +23,9 @@
 //! struct Echo;
 //! impl Handler for Echo {
 //!     type Connection = Socket;
-//!     fn on_connect(&self, socket: Socket) -> Socket { socket }
-//!     fn on_message(&self, socket: &mut Socket, data: Data) { let _ = socket.try_send(data); }
-//!     fn on_disconnect(&self, _socket: Socket, _reason: CloseReason) {}
+//!     fn on_connect(&self, socket: Socket, _now: std::time::Instant) -> Socket { socket }
+//!     fn on_message(&self, socket: &mut Socket, data: Data, _now: std::time::Instant) { let _ = socket.try_send(data); }
+//!     fn on_disconnect(&self, _socket: Socket, _reason: CloseReason, _now: std::time::Instant) {}
 //! }
 //!
 //! # async fn run() -> std::io::Result<()> {

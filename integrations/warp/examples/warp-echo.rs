@@ -12,15 +12,15 @@ struct Echo;
 impl Handler for Echo {
     type Connection = Socket;
 
-    fn on_connect(&self, socket: Socket) -> Socket {
+    fn on_connect(&self, socket: Socket, _now: std::time::Instant) -> Socket {
         socket
     }
 
-    fn on_message(&self, socket: &mut Socket, data: Data) {
+    fn on_message(&self, socket: &mut Socket, data: Data, _now: std::time::Instant) {
         let _ = socket.try_send(data);
     }
 
-    fn on_disconnect(&self, _socket: Socket, _reason: CloseReason) {}
+    fn on_disconnect(&self, _socket: Socket, _reason: CloseReason, _now: std::time::Instant) {}
 }
 
 #[tokio::main]

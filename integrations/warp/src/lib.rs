@@ -12,9 +12,9 @@
 //! struct Echo;
 //! impl Handler for Echo {
 //!     type Connection = Socket;
-//!     fn on_connect(&self, socket: Socket) -> Socket { socket }
-//!     fn on_message(&self, socket: &mut Socket, data: Data) { let _ = socket.try_send(data); }
-//!     fn on_disconnect(&self, _socket: Socket, _reason: CloseReason) {}
+//!     fn on_connect(&self, socket: Socket, _now: std::time::Instant) -> Socket { socket }
+//!     fn on_message(&self, socket: &mut Socket, data: Data, _now: std::time::Instant) { let _ = socket.try_send(data); }
+//!     fn on_disconnect(&self, _socket: Socket, _reason: CloseReason, _now: std::time::Instant) {}
 //! }
 //!
 //! # async fn run() {
@@ -162,8 +162,11 @@ impl Stream for WarpWs {
                 return Poll::Ready(None);
             }
             if msg.is_text() {
-                let text = msg.to_str().unwrap_or_default().to_owned();
-                return Poll::Ready(Some(Ok(Frame::Text(text))));
+                match engineio::ByteString::try_from(msg.into_bytes()) {
+                    Ok(text) => return Poll::Ready(Some(Ok(Frame::Text(text)))),
+                    // Unreachable: tungstenite checked the UTF-8 already.
+                    Err(_) => continue,
+                }
             }
             if msg.is_binary() {
                 return Poll::Ready(Some(Ok(Frame::Binary(msg.into_bytes()))));
@@ -182,7 +185,7 @@ impl Sink<WsOut> for WarpWs {
 
     fn start_send(mut self: Pin<&mut Self>, item: WsOut) -> Result<(), WsError> {
         let msg = match item {
-            WsOut::Frame(Frame::Text(text)) => Message::text(text),
+            WsOut::Frame(Frame::Text(text)) => Message::text(&*text),
             WsOut::Frame(Frame::Binary(bytes)) => Message::binary(bytes),
             WsOut::Close(Some(code)) => Message::close_with(code, ""),
             WsOut::Close(None) => Message::close(),

@@ -47,7 +47,7 @@ pub(crate) struct ClientShared {
 impl engineio::Handler for SioHandler {
     type Connection = Client;
 
-    fn on_connect(&self, engine: engineio::Socket) -> Client {
+    fn on_connect(&self, engine: engineio::Socket, _now: std::time::Instant) -> Client {
         let legacy = engine.protocol_version() == ProtocolVersion::V3;
         let shared = Arc::new(ClientShared {
             engine,
@@ -72,7 +72,7 @@ impl engineio::Handler for SioHandler {
         }
     }
 
-    fn on_message(&self, client: &mut Client, data: Data) {
+    fn on_message(&self, client: &mut Client, data: Data, _now: std::time::Instant) {
         let decoded = match data {
             Data::Text(text) => client.decoder.decode_text(&text),
             Data::Binary(bytes) => client.decoder.decode_binary(bytes),
@@ -87,7 +87,7 @@ impl engineio::Handler for SioHandler {
         }
     }
 
-    fn on_disconnect(&self, client: Client, reason: CloseReason) {
+    fn on_disconnect(&self, client: Client, reason: CloseReason, _now: std::time::Instant) {
         let sockets = client
             .shared
             .sockets
@@ -273,7 +273,7 @@ impl ClientShared {
         if volatile && !self.engine.has_room(n) {
             return Err(Error::QueueFull);
         }
-        let text = Data::Text(packet.text.clone());
+        let text = Data::Text(engineio::Text::new(&packet.text));
         if packet.attachments.is_empty() {
             return Ok(self.engine.try_send(text)?);
         }

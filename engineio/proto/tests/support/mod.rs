@@ -348,7 +348,7 @@ impl Client {
 
     /// The client sends a text frame.
     pub fn ws_text(&mut self, ws: WsId, text: &str) {
-        self.ws_frame(ws, Frame::Text(text.to_owned()));
+        self.ws_frame(ws, Frame::Text(text.into()));
     }
 
     /// The client sends a packet, encoded as one frame.
@@ -375,7 +375,7 @@ impl Client {
         self.ws_frames(ws)
             .into_iter()
             .map(|f| match f {
-                Frame::Text(t) => t,
+                Frame::Text(t) => String::from(t),
                 Frame::Binary(b) => panic!("unexpected binary frame {b:?}"),
             })
             .collect()
@@ -419,5 +419,5 @@ pub fn bin(bytes: &'static [u8]) -> Data {
 
 /// A text message.
 pub fn text(s: &str) -> Data {
-    Data::Text(s.to_owned())
+    Data::Text(s.into())
 }
