@@ -419,6 +419,45 @@ proptest! {
     }
 
     #[test]
+    fn decoders_survive_mutated_messages(
+        packet in packet(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 1..4),
+        cut in prop::option::of(any::<prop::sample::Index>()),
+    ) {
+        // Valid messages with a few bytes replaced, inserted or removed, then truncated: both
+        // decoders answer (no panic), and what still decodes re-encodes stably.
+        let mut bytes = msgpack::encode_packet(&packet).to_vec();
+        let mut text = encode(&packet).text.into_bytes();
+        for buf in [&mut bytes, &mut text] {
+            for (at, byte, op) in &edits {
+                let i = at.index(buf.len() + 1);
+                match op {
+                    0 if i < buf.len() => buf[i] = *byte,
+                    1 => buf.insert(i, *byte),
+                    _ if i < buf.len() => {
+                        buf.remove(i);
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(cut) = &cut {
+                buf.truncate(cut.index(buf.len() + 1));
+            }
+        }
+        if let Ok(p) = msgpack::decode_packet(&bytes) {
+            let once = msgpack::encode_packet(&p);
+            let back = msgpack::decode_packet(&once).unwrap();
+            prop_assert_eq!(msgpack::encode_packet(&back), once);
+        }
+        let text = String::from_utf8_lossy(&text);
+        if let Ok(Some(p)) = Decoder::new(10).decode_text(&text) {
+            let once = encode(&p);
+            let back = Decoder::new(10).decode_text(&once.text).unwrap().unwrap();
+            prop_assert_eq!(encode(&back), once);
+        }
+    }
+
+    #[test]
     fn msgpack_decoder_is_total_on_near_packets(
         prefix in prop::collection::vec(any::<u8>(), 0..3),
         kind in 0u8..8,
