@@ -423,6 +423,212 @@ impl<'de> VariantAccess<'de> for VariantDeserializer {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Borrowing: `T::deserialize(&value)` without consuming the value.
+
+/// `T::deserialize(&value)` reads a borrowed value: strings and binary can be borrowed
+/// (`&str`, `&[u8]`), everything else is as with [`from_value`].
+///
+/// ```
+/// use serde::Deserialize;
+/// use socketio_codec::{to_value, Bytes};
+///
+/// let value = to_value(&("name", Bytes::from_static(b"\x01")))?;
+/// let (name, data) = <(&str, &[u8])>::deserialize(&value)?;
+/// assert_eq!((name, data), ("name", &[1u8][..]));
+/// # Ok::<(), socketio_codec::ValueError>(())
+/// ```
+impl<'de> Deserializer<'de> for &'de Value {
+    type Error = ValueError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
+        match self {
+            Value::Null => visitor.visit_unit(),
+            Value::Bool(b) => visitor.visit_bool(*b),
+            Value::Number(n) => {
+                if let Some(u) = n.as_u64() {
+                    visitor.visit_u64(u)
+                } else if let Some(i) = n.as_i64() {
+                    visitor.visit_i64(i)
+                } else {
+                    visitor.visit_f64(n.as_f64().unwrap_or(f64::NAN))
+                }
+            }
+            Value::String(s) => visitor.visit_borrowed_str(s),
+            Value::Binary(b) => visitor.visit_borrowed_bytes(b),
+            Value::Array(items) => visit_array_ref(items, visitor),
+            Value::Object(map) => visit_object_ref(map, visitor),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
+        match self {
+            Value::Null => visitor.visit_none(),
+            other => visitor.visit_some(other),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, ValueError> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, ValueError> {
+        let (variant, value) = match self {
+            Value::String(variant) => (variant.as_str(), None),
+            Value::Object(map) if map.len() == 1 => match map.iter().next() {
+                Some((variant, value)) => (variant.as_str(), Some(value)),
+                None => return Err(de::Error::custom("empty enum map")),
+            },
+            other => return Err(other.invalid_type(&"a string or a map with a single key")),
+        };
+        // The content is owned from here: enum payloads are small.
+        visitor.visit_enum(EnumDeserializer {
+            variant: variant.to_owned(),
+            value: value.cloned(),
+        })
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
+        self.deserialize_any(visitor)
+    }
+
+    /// `Binary` as a sequence of `u8`s, as for an owned value.
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
+        match self {
+            Value::Binary(bytes) => {
+                let mut seq = BytesSeq {
+                    bytes: bytes.clone(),
+                    pos: 0,
+                };
+                let value = visitor.visit_seq(&mut seq)?;
+                if seq.pos == seq.bytes.len() {
+                    Ok(value)
+                } else {
+                    Err(de::Error::invalid_length(
+                        seq.bytes.len(),
+                        &"fewer elements in byte array",
+                    ))
+                }
+            }
+            other => other.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
+        visitor.visit_unit()
+    }
+
+    forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        unit unit_struct tuple tuple_struct map struct identifier
+    }
+}
+
+fn visit_array_ref<'de, V: Visitor<'de>>(
+    items: &'de [Value],
+    visitor: V,
+) -> Result<V::Value, ValueError> {
+    let mut seq = SeqRefDeserializer { iter: items.iter() };
+    let value = visitor.visit_seq(&mut seq)?;
+    if seq.iter.len() == 0 {
+        Ok(value)
+    } else {
+        Err(de::Error::invalid_length(
+            items.len(),
+            &"fewer elements in array",
+        ))
+    }
+}
+
+fn visit_object_ref<'de, V: Visitor<'de>>(
+    map: &'de Map,
+    visitor: V,
+) -> Result<V::Value, ValueError> {
+    let mut access = MapRefDeserializer {
+        iter: map.iter(),
+        value: None,
+    };
+    let value = visitor.visit_map(&mut access)?;
+    if access.iter.len() == 0 {
+        Ok(value)
+    } else {
+        Err(de::Error::invalid_length(
+            map.len(),
+            &"fewer elements in map",
+        ))
+    }
+}
+
+/// The items of a borrowed array.
+struct SeqRefDeserializer<'de> {
+    iter: std::slice::Iter<'de, Value>,
+}
+
+impl<'de> SeqAccess<'de> for SeqRefDeserializer<'de> {
+    type Error = ValueError;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, ValueError> {
+        self.iter.next().map(|v| seed.deserialize(v)).transpose()
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.iter.len())
+    }
+}
+
+/// The entries of a borrowed object.
+struct MapRefDeserializer<'de> {
+    iter: indexmap::map::Iter<'de, String, Value>,
+    value: Option<&'de Value>,
+}
+
+impl<'de> MapAccess<'de> for MapRefDeserializer<'de> {
+    type Error = ValueError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, ValueError> {
+        match self.iter.next() {
+            Some((key, value)) => {
+                self.value = Some(value);
+                seed.deserialize(KeyDeserializer(key.clone())).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, ValueError> {
+        match self.value.take() {
+            Some(value) => seed.deserialize(value),
+            None => Err(de::Error::custom("value is missing")),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.iter.len())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -607,5 +813,44 @@ mod tests {
         let value = v(json!([1, 2]));
         let pair: (u8, u8) = Deserialize::deserialize(value.into_deserializer()).unwrap();
         assert_eq!(pair, (1, 2));
+    }
+
+    #[test]
+    fn borrowed_deserializer() {
+        let mut value = v(json!(["name", {"k": [1, -2, 1.5]}, null, "Unit", {"New": 3}]));
+        value
+            .as_array_mut()
+            .unwrap()
+            .push(Value::Binary(Bytes::from_static(&[1, 2])));
+        type Row<'a> = (
+            &'a str,
+            HashMap<String, Vec<f64>>,
+            Option<u8>,
+            E,
+            E,
+            &'a [u8],
+        );
+        let row = Row::deserialize(&value).unwrap();
+        assert_eq!(row.0, "name");
+        assert_eq!(row.1["k"], [1.0, -2.0, 1.5]);
+        assert_eq!((row.2, row.3, row.4), (None, E::Unit, E::New(3)));
+        assert_eq!(row.5, [1, 2]);
+        let bin = &value[5];
+        assert_eq!(Vec::<u8>::deserialize(bin).unwrap(), [1, 2]);
+        assert_eq!(&Bytes::deserialize(bin).unwrap()[..], [1, 2]);
+        assert!(serde_json::Value::deserialize(bin).is_err());
+        assert!(<(u8,)>::deserialize(&value).is_err());
+        assert!(<[u8; 1]>::deserialize(bin).is_err());
+        assert!(E::deserialize(&value[1]).is_err());
+        assert!(E::deserialize(&value[2]).is_err());
+        assert_eq!(Value::deserialize(&value).unwrap(), value);
+        #[derive(Deserialize, Debug)]
+        struct Only {
+            #[allow(dead_code)]
+            k: Vec<i8>,
+        }
+        assert!(Only::deserialize(&value[1]).is_err());
+        let m: HashMap<String, serde::de::IgnoredAny> = HashMap::deserialize(&value[1]).unwrap();
+        assert_eq!(m.len(), 1);
     }
 }
