@@ -40,9 +40,61 @@ pub fn decode_value(data: &[u8]) -> Result<Value, DecodeError> {
     Reader::new(data, None).finish()
 }
 
-/// As [`decode_value`], binary values sharing `data`'s buffer instead of copies.
-pub(crate) fn decode_value_bytes(data: &Bytes) -> Result<Value, DecodeError> {
+/// As [`decode_value`], binary values sharing `data`'s buffer (`Bytes::slice`) instead of being
+/// copied.
+pub fn decode_value_bytes(data: &Bytes) -> Result<Value, DecodeError> {
     Reader::new(data, Some(data)).finish()
+}
+
+/// The members of a packet object that socket.io-msgpack-parser looks at, as notepack would
+/// leave them on the decoded object (a repeated key: the last value; `undefined`: absent).
+#[derive(Debug, Default)]
+pub(crate) struct PacketFields {
+    pub(crate) kind: Option<Value>,
+    pub(crate) nsp: Option<Value>,
+    pub(crate) data: Option<Value>,
+    pub(crate) id: Option<Value>,
+}
+
+impl PacketFields {
+    fn slot(&mut self, key: &[u8]) -> Option<&mut Option<Value>> {
+        match key {
+            b"type" => Some(&mut self.kind),
+            b"nsp" => Some(&mut self.nsp),
+            b"data" => Some(&mut self.data),
+            b"id" => Some(&mut self.id),
+            _ => None,
+        }
+    }
+}
+
+/// Decodes a message that should be a packet object: `Ok(None)` when it is valid msgpack but
+/// not a map. `owner` (the `Bytes` that `data` is) makes binary values share its buffer.
+pub(crate) fn decode_packet_fields(
+    data: &[u8],
+    owner: Option<&Bytes>,
+) -> Result<Option<PacketFields>, DecodeError> {
+    let mut reader = Reader::new(data, owner);
+    let len = match data.first() {
+        Some(&marker @ 0x80..=0x8f) => {
+            reader.pos = 1;
+            usize::from(marker & 0x0f)
+        }
+        Some(0xde) => {
+            reader.pos = 1;
+            reader.len16()?
+        }
+        Some(0xdf) => {
+            reader.pos = 1;
+            reader.len32()?
+        }
+        _ => return reader.finish().map(|_| None),
+    };
+    let fields = reader.packet_fields(len)?;
+    if reader.pos != data.len() {
+        return Err(invalid("trailing bytes"));
+    }
+    Ok(Some(fields))
 }
 
 fn invalid(reason: &'static str) -> DecodeError {
@@ -226,7 +278,62 @@ impl<'a> Reader<'a> {
 
     fn str(&mut self, len: usize) -> Result<Value, DecodeError> {
         let bytes = self.take(len)?;
-        Ok(Value::String(String::from_utf8_lossy(bytes).into_owned()))
+        Ok(Value::String(match std::str::from_utf8(bytes) {
+            Ok(s) => s.to_owned(),
+            Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+        }))
+    }
+
+    /// The members of the top-level packet object, without building a map for it.
+    fn packet_fields(&mut self, len: usize) -> Result<PacketFields, DecodeError> {
+        if len > self.remaining() / 2 {
+            return Err(truncated());
+        }
+        self.enter()?;
+        let mut fields = PacketFields::default();
+        for _ in 0..len {
+            let slot = match self.raw_str_key()? {
+                Some(key) => fields.slot(key),
+                None => {
+                    let key = self.key()?;
+                    fields.slot(key.as_bytes())
+                }
+            };
+            let item = self.item()?;
+            if let Some(slot) = slot {
+                // A later duplicate wins; `undefined` makes the member absent.
+                *slot = match item {
+                    Item::Value(value) => Some(value),
+                    Item::Undefined => None,
+                };
+            }
+        }
+        self.depth -= 1;
+        Ok(fields)
+    }
+
+    /// The bytes of a string key, when the next item is a string (no allocation).
+    fn raw_str_key(&mut self) -> Result<Option<&'a [u8]>, DecodeError> {
+        let len = match self.data.get(self.pos) {
+            Some(&marker @ 0xa0..=0xbf) => {
+                self.pos += 1;
+                usize::from(marker & 0x1f)
+            }
+            Some(0xd9) => {
+                self.pos += 1;
+                self.len8()?
+            }
+            Some(0xda) => {
+                self.pos += 1;
+                self.len16()?
+            }
+            Some(0xdb) => {
+                self.pos += 1;
+                self.len32()?
+            }
+            _ => return Ok(None),
+        };
+        self.take(len).map(Some)
     }
 
     fn bin(&mut self, len: usize) -> Result<Value, DecodeError> {

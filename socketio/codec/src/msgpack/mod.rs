@@ -6,8 +6,9 @@
 //! attachments and no BINARY_EVENT / BINARY_ACK types; text messages are an error.
 //!
 //! - [`encode_packet`] / [`write_packet`] write a [`Packet`]; [`decode_packet`] reads and
-//!   validates one.
-//! - [`encode_value`] / [`decode_value`] do the same for a [`Value`], byte for byte as
+//!   validates one ([`decode_packet_bytes`]: binary values share the message's buffer).
+//! - [`encode_value`] / [`decode_value`] / [`decode_value_bytes`] do the same for a [`Value`],
+//!   byte for byte as
 //!   notepack.io encodes / decodes the JavaScript value (see them for the number rules and for
 //!   what happens to `undefined`, dates and extensions); [`to_writer`] writes any `Serialize`
 //!   directly; [`write_undefined`] writes a JavaScript `undefined`.
@@ -31,7 +32,7 @@ use bytes::Bytes;
 
 use crate::{DecodeError, Packet, PacketType, Value};
 
-pub use decode::{decode_value, MAX_DEPTH};
+pub use decode::{decode_value, decode_value_bytes, MAX_DEPTH};
 pub use encode::{encode_value, write_undefined};
 pub use ser::to_writer;
 
@@ -92,29 +93,31 @@ pub fn write_packet(packet: &Packet, out: &mut Vec<u8>) {
 /// Other keys are ignored; an `undefined` member counts as absent. Unlike the JSON parser,
 /// reserved event names (`connect`, `disconnect`, ...) are not refused here, as with Node.
 pub fn decode_packet(data: &[u8]) -> Result<Packet, DecodeError> {
-    packet_from_value(decode_value(data)?)
+    packet_from_fields(decode::decode_packet_fields(data, None)?)
 }
 
-/// As [`decode_packet`], binary values sharing `data`'s buffer.
-pub(crate) fn decode_packet_bytes(data: &Bytes) -> Result<Packet, DecodeError> {
-    packet_from_value(decode::decode_value_bytes(data)?)
+/// As [`decode_packet`], binary values sharing `data`'s buffer (`Bytes::slice`) instead of being
+/// copied ([`MsgpackParser`](crate::MsgpackParser)'s decoder uses this).
+pub fn decode_packet_bytes(data: &Bytes) -> Result<Packet, DecodeError> {
+    packet_from_fields(decode::decode_packet_fields(data, Some(data))?)
 }
 
-fn packet_from_value(value: Value) -> Result<Packet, DecodeError> {
-    let Value::Object(mut map) = value else {
+fn packet_from_fields(fields: Option<decode::PacketFields>) -> Result<Packet, DecodeError> {
+    let Some(fields) = fields else {
         return Err(DecodeError::UnknownType);
     };
-    let kind = map
-        .get("type")
+    let kind = fields
+        .kind
+        .as_ref()
         .and_then(integer)
         .filter(|t| (0.0..=4.0).contains(t))
         .and_then(|t| PacketType::from_byte(b'0' + t as u8))
         .ok_or(DecodeError::UnknownType)?;
-    let nsp = match map.swap_remove("nsp") {
+    let nsp = match fields.nsp {
         Some(Value::String(nsp)) => nsp,
         _ => return Err(DecodeError::InvalidNamespace),
     };
-    let data = map.swap_remove("data");
+    let data = fields.data;
     let valid = match (kind, &data) {
         (PacketType::Connect, None | Some(Value::Object(_))) => true,
         (PacketType::Disconnect, None) => true,
@@ -128,7 +131,7 @@ fn packet_from_value(value: Value) -> Result<Packet, DecodeError> {
     if !valid {
         return Err(DecodeError::InvalidPayload(kind));
     }
-    let id = match map.get("id") {
+    let id = match &fields.id {
         None => None,
         Some(Value::Number(n)) => Some(match n.as_u64() {
             Some(id) => id,
@@ -378,6 +381,37 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(p.id, Some(u64::MAX));
+        // A repeated key: the last value wins; `undefined` removes an earlier value.
+        let p = decode_packet(&hex(
+            "84 a4 74797065 02 a3 6e7370 a1 2f a4 74797065 00 a3 6e7370 a2 2f61",
+        ))
+        .unwrap();
+        assert_eq!(p, Packet::connect("/a", None));
+        let p = decode_packet(&hex(
+            "85 a4 74797065 03 a4 64617461 90 a2 6964 05 a2 6964 d4 00 00 a3 6e7370 a1 2f",
+        ))
+        .unwrap();
+        assert_eq!(p.id, None);
+        // map16 header, non-string keys ignored, undefined unknown members.
+        let p = decode_packet(&hex(
+            "de 0004 01 02 a4 74797065 01 a1 78 d4 00 00 a3 6e7370 a1 2f",
+        ))
+        .unwrap();
+        assert_eq!(p, Packet::disconnect("/"));
+        // Truncated or trailing bytes after a valid packet.
+        let good = encode_packet(&Packet::disconnect("/"));
+        assert!(matches!(
+            decode_packet(&good[..good.len() - 1]),
+            Err(InvalidMsgpack(_))
+        ));
+        let mut long = good.to_vec();
+        long.push(0xc0);
+        assert!(matches!(decode_packet(&long), Err(InvalidMsgpack(_))));
+        assert!(matches!(decode_packet(&hex("8f")), Err(InvalidMsgpack(_))));
+        assert!(matches!(
+            decode_packet(&hex("92 01")),
+            Err(InvalidMsgpack(_))
+        ));
         // Not msgpack at all.
         assert!(matches!(decode_packet(b""), Err(InvalidMsgpack(_))));
         assert!(matches!(decode_packet(&hex("c1")), Err(InvalidMsgpack(_))));
