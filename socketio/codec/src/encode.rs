@@ -98,29 +98,63 @@ pub fn encode_raw(
     attachments: usize,
     json: &str,
 ) -> String {
-    let mut out = Vec::with_capacity(16 + nsp.len() + json.len());
-    write_header(&mut out, kind, nsp, id, attachments);
-    out.extend_from_slice(json.as_bytes());
-    into_string(out)
+    let mut text = String::with_capacity(24 + nsp.len() + json.len());
+    write_header(&mut text, kind, nsp, id, attachments);
+    text.push_str(json);
+    text
+}
+
+/// Where a header is written: the `Vec<u8>` of [`encode_into`] or the `String` of
+/// [`encode_raw`] (which then needs no UTF-8 check of the JSON).
+trait HeaderSink {
+    /// An ASCII byte.
+    fn ascii(&mut self, byte: u8);
+    fn text(&mut self, s: &str);
+}
+
+impl HeaderSink for Vec<u8> {
+    fn ascii(&mut self, byte: u8) {
+        self.push(byte);
+    }
+
+    fn text(&mut self, s: &str) {
+        self.extend_from_slice(s.as_bytes());
+    }
+}
+
+impl HeaderSink for String {
+    fn ascii(&mut self, byte: u8) {
+        self.push(char::from(byte));
+    }
+
+    fn text(&mut self, s: &str) {
+        self.push_str(s);
+    }
 }
 
 /// Writes everything before the JSON.
-fn write_header(out: &mut Vec<u8>, kind: PacketType, nsp: &str, id: Option<u64>, count: usize) {
-    out.push(kind.as_byte());
+fn write_header(
+    out: &mut impl HeaderSink,
+    kind: PacketType,
+    nsp: &str,
+    id: Option<u64>,
+    count: usize,
+) {
+    out.ascii(kind.as_byte());
     if kind.is_binary() {
         push_decimal(out, count as u64);
-        out.push(b'-');
+        out.ascii(b'-');
     }
     if !nsp.is_empty() && nsp != "/" {
-        out.extend_from_slice(nsp.as_bytes());
-        out.push(b',');
+        out.text(nsp);
+        out.ascii(b',');
     }
     if let Some(id) = id {
         push_decimal(out, id);
     }
 }
 
-fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
+fn push_decimal(out: &mut impl HeaderSink, mut n: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -131,7 +165,9 @@ fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
             break;
         }
     }
-    out.extend_from_slice(&buf[i..]);
+    for &digit in &buf[i..] {
+        out.ascii(digit);
+    }
 }
 
 #[cfg(test)]
@@ -309,9 +345,12 @@ mod tests {
     #[test]
     fn decimal() {
         for n in [0, 1, 9, 10, 99, 100, 12345, u64::MAX] {
-            let mut s = Vec::new();
+            let mut v = Vec::new();
+            push_decimal(&mut v, n);
+            assert_eq!(v, n.to_string().as_bytes());
+            let mut s = String::new();
             push_decimal(&mut s, n);
-            assert_eq!(s, n.to_string().as_bytes());
+            assert_eq!(s, n.to_string());
         }
     }
 }
