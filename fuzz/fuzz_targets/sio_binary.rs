@@ -59,13 +59,20 @@ fuzz_target!(|data: &[u8]| {
                 let encoded = encode(&packet);
                 assert_eq!(encoded.attachments, inline);
                 let mut again = Decoder::new(usize::MAX);
-                let mut out = again.decode_text(&encoded.text).expect("own encoding decodes");
+                let mut out = again
+                    .decode_text(&encoded.text)
+                    .expect("own encoding decodes");
                 for a in &encoded.attachments {
                     assert!(out.is_none());
-                    out = again.decode_binary(a.clone()).expect("own attachment decodes");
+                    out = again
+                        .decode_binary(a.clone())
+                        .expect("own attachment decodes");
                 }
                 let back = out.expect("complete after every attachment");
-                assert_eq!((back.kind, &back.nsp, back.id), (packet.kind, &packet.nsp, packet.id));
+                assert_eq!(
+                    (back.kind, &back.nsp, back.id),
+                    (packet.kind, &packet.nsp, packet.id)
+                );
                 assert_eq!(encode(&back), encoded, "binary round trip");
             }
             Ok(None) => assert!(decoder.is_waiting()),

@@ -16,10 +16,20 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(once, twice, "value re-encoding is stable");
     }
     if let Ok(packet) = msgpack::decode_packet(data) {
-        assert!(!matches!(packet.kind, PacketType::BinaryEvent | PacketType::BinaryAck));
+        assert!(!matches!(
+            packet.kind,
+            PacketType::BinaryEvent | PacketType::BinaryAck
+        ));
         let once = msgpack::encode_packet(&packet);
         let back = msgpack::decode_packet(&once).expect("own packet decodes");
-        assert_eq!((back.kind, &back.nsp, back.id), (packet.kind, &packet.nsp, packet.id));
-        assert_eq!(msgpack::encode_packet(&back), once, "packet re-encoding is stable");
+        assert_eq!(
+            (back.kind, &back.nsp, back.id),
+            (packet.kind, &packet.nsp, packet.id)
+        );
+        assert_eq!(
+            msgpack::encode_packet(&back),
+            once,
+            "packet re-encoding is stable"
+        );
     }
 });

@@ -20,7 +20,8 @@ pub const MAX_DEPTH: usize = 128;
 ///   which is what a JSON client of the same data would see.
 /// - Dates (the timestamp extension, type -1, in its 32, 64 and 96-bit forms, and notepack's
 ///   old `fixext8` type 0 form) become the ISO string `Date.prototype.toJSON` gives,
-///   e.g. `"1970-01-01T00:00:01.000Z"` (`Null` for an invalid date).
+///   e.g. `"1970-01-01T00:00:01.000Z"` (`Null` for an invalid date). A timestamp 96 whose
+///   length is not 12 is an error (notepack would read 12 bytes whatever the length says).
 /// - Extension type 0 of `ext8` / `ext16` / `ext32` (notepack's old `ArrayBuffer` form) is
 ///   `Binary`; any other extension is `[type, <Binary data>]`, the array notepack returns.
 /// - Map keys that are numbers, booleans or nil are stringified as JavaScript does (`1` ->
