@@ -1,10 +1,10 @@
-//! The decoder: text and binary Engine.IO messages to [`Packet`]s, as socket.io-parser 4.2.
+//! The JSON decoder: text and binary Engine.IO messages to [`Packet`]s, as socket.io-parser 4.2.
 
 use bytes::Bytes;
-use serde_json::{Map, Value};
 
-use crate::binary::validate_placeholders;
-use crate::{DecodeError, Packet, PacketType};
+use crate::json::replace_placeholders;
+use crate::value::Map;
+use crate::{DecodeError, Packet, PacketType, Value};
 
 /// Event names a client may not emit (socket.io-parser's `RESERVED_EVENTS`).
 pub const RESERVED_EVENTS: [&str; 6] = [
@@ -16,7 +16,7 @@ pub const RESERVED_EVENTS: [&str; 6] = [
     "removeListener",
 ];
 
-/// Per-connection decoder (stateful for binary attachments).
+/// Per-connection decoder of the JSON parser (stateful for binary attachments).
 ///
 /// Feed it every Socket.IO text message (`decode_text`) and binary message (`decode_binary`) of
 /// one Engine.IO connection, in order:
@@ -27,6 +27,10 @@ pub const RESERVED_EVENTS: [&str; 6] = [
 ///   Waiting(k) --decode_binary----------->   Waiting(k-1) -> ... -> Ok(Some(packet)), Idle
 ///   Idle: decode_binary -> UnexpectedBinary   Waiting: decode_text -> UnexpectedText
 /// ```
+///
+/// A complete binary packet has its placeholders replaced by [`Value::Binary`]. The JSON payload
+/// is parsed straight into a [`Value`] (object key order kept, `__proto__` an ordinary key,
+/// nesting limited to 128 levels).
 ///
 /// After any error the decoder is back to idle; the caller is expected to close the connection,
 /// as Node does.
@@ -40,6 +44,7 @@ pub struct Decoder {
 struct Pending {
     packet: Packet,
     expected: usize,
+    attachments: Vec<Bytes>,
 }
 
 impl Decoder {
@@ -81,29 +86,38 @@ impl Decoder {
             return Ok(Some(packet));
         }
         if expected == 0 {
-            validate(&packet, 0)?;
+            reconstruct(&mut packet, &[])?;
             return Ok(Some(packet));
         }
-        packet.attachments = Vec::with_capacity(expected);
-        self.pending = Some(Pending { packet, expected });
+        self.pending = Some(Pending {
+            packet,
+            expected,
+            attachments: Vec::with_capacity(expected),
+        });
         Ok(None)
     }
 
     /// A binary Engine.IO message: the next attachment. Error when no binary packet is waiting.
-    /// `Ok(Some)` when the last attachment arrived; the placeholders are then validated (each
-    /// `num` a non-negative integer smaller than the count, else an error).
+    /// `Ok(Some)` when the last attachment arrived; the placeholders are then replaced by the
+    /// attachments (each `num` must be a non-negative integer smaller than the count, else an
+    /// error).
     pub fn decode_binary(&mut self, data: Bytes) -> Result<Option<Packet>, DecodeError> {
         let Some(pending) = self.pending.as_mut() else {
             return Err(DecodeError::UnexpectedBinary);
         };
-        pending.packet.attachments.push(data);
-        if pending.packet.attachments.len() < pending.expected {
+        pending.attachments.push(data);
+        if pending.attachments.len() < pending.expected {
             return Ok(None);
         }
-        let Some(Pending { packet, expected }) = self.pending.take() else {
+        let Some(Pending {
+            mut packet,
+            attachments,
+            ..
+        }) = self.pending.take()
+        else {
             return Err(DecodeError::UnexpectedBinary);
         };
-        validate(&packet, expected)?;
+        reconstruct(&mut packet, &attachments)?;
         Ok(Some(packet))
     }
 }
@@ -115,9 +129,9 @@ impl Default for Decoder {
     }
 }
 
-fn validate(packet: &Packet, count: usize) -> Result<(), DecodeError> {
-    match &packet.data {
-        Some(data) => validate_placeholders(data, count),
+fn reconstruct(packet: &mut Packet, attachments: &[Bytes]) -> Result<(), DecodeError> {
+    match &mut packet.data {
+        Some(data) => replace_placeholders(data, attachments),
         None => Ok(()),
     }
 }
@@ -207,7 +221,6 @@ fn parse(text: &str, max_attachments: usize) -> Result<(Packet, usize), DecodeEr
         nsp: nsp.to_owned(),
         id,
         data,
-        attachments: Vec::new(),
     };
     Ok((packet, count))
 }
@@ -238,7 +251,7 @@ fn parse_decimal(digits: &[u8]) -> Option<u64> {
 }
 
 /// `a=1&b=x%20y+z` to `{"a":"1","b":"x y z"}` (a later duplicate key wins).
-fn parse_query(query: &str) -> Map<String, Value> {
+fn parse_query(query: &str) -> Map {
     let mut map = Map::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -289,7 +302,15 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use serde_json::json;
+
+    /// `serde_json::json!` as a [`Value`].
+    macro_rules! json {
+        ($($t:tt)+) => { Value::from(serde_json::json!($($t)+)) };
+    }
+
+    fn bin(bytes: &'static [u8]) -> Value {
+        Value::Binary(Bytes::from_static(bytes))
+    }
 
     fn decode(text: &str) -> Result<Option<Packet>, DecodeError> {
         Decoder::new(10).decode_text(text)
@@ -309,7 +330,6 @@ mod tests {
             nsp: nsp.into(),
             id,
             data,
-            attachments: vec![],
         }
     }
 
@@ -381,9 +401,8 @@ mod tests {
         assert_eq!(p.id, None);
         assert_eq!(
             p.data,
-            Some(json!(["baz", {"_placeholder": true, "num": 0}]))
+            Some(Value::Array(vec!["baz".into(), Value::Binary(bytes)]))
         );
-        assert_eq!(p.attachments, vec![bytes]);
     }
 
     #[test]
@@ -397,7 +416,7 @@ mod tests {
         assert_eq!(p.kind, PacketType::BinaryAck);
         assert_eq!(p.nsp, "/admin");
         assert_eq!(p.id, Some(15));
-        assert_eq!(p.attachments, vec![Bytes::from_static(b"x")]);
+        assert_eq!(p.data.unwrap()[1], bin(b"x"));
     }
 
     #[test]
@@ -408,9 +427,16 @@ mod tests {
         assert_eq!(d.decode_text(text), Ok(None));
         assert_eq!(d.decode_binary(Bytes::from_static(b"0")), Ok(None));
         let p = d.decode_binary(Bytes::from_static(b"1")).unwrap().unwrap();
+        let data = p.data.unwrap();
+        assert_eq!(data[1]["a"], bin(b"1"));
+        assert_eq!(data[2][0], bin(b"0"));
+        // The same attachment may be referenced twice.
+        let text = r#"51-["e",{"_placeholder":true,"num":0},{"_placeholder":true,"num":0}]"#;
+        assert_eq!(d.decode_text(text), Ok(None));
+        let p = d.decode_binary(Bytes::from_static(b"z")).unwrap().unwrap();
         assert_eq!(
-            p.attachments,
-            vec![Bytes::from_static(b"0"), Bytes::from_static(b"1")]
+            p.data,
+            Some(Value::Array(vec!["e".into(), bin(b"z"), bin(b"z")]))
         );
         // Back to idle: text works, binary does not.
         assert!(d.decode_text(r#"2["x"]"#).unwrap().is_some());
@@ -425,7 +451,7 @@ mod tests {
         let mut d = Decoder::new(10);
         let p = d.decode_text(r#"50-["a"]"#).unwrap().unwrap();
         assert_eq!(p.kind, PacketType::BinaryEvent);
-        assert!(p.attachments.is_empty());
+        assert_eq!(p.data, Some(json!(["a"])));
         assert!(!d.is_waiting());
         let p = d.decode_text("60-/x,1[]").unwrap().unwrap();
         assert_eq!(
@@ -485,7 +511,8 @@ mod tests {
             Ok(None)
         );
         assert_eq!(d.decode_binary(Bytes::new()), Ok(None));
-        assert!(d.decode_binary(Bytes::new()).unwrap().is_some());
+        let p = d.decode_binary(Bytes::new()).unwrap().unwrap();
+        assert_eq!(p.data, Some(json!(["a", {"_placeholder": 1, "num": 9}])));
         // A float num that is an integer is accepted (JS has one number type).
         let mut d = Decoder::new(10);
         assert_eq!(
@@ -499,6 +526,7 @@ mod tests {
     fn placeholders_in_plain_events_are_data() {
         let p = ok(r#"2["a",{"_placeholder":true,"num":3}]"#);
         assert_eq!(p.kind, PacketType::Event);
+        assert_eq!(p.data, Some(json!(["a", {"_placeholder": true, "num": 3}])));
     }
 
     #[test]
@@ -685,8 +713,52 @@ mod tests {
     }
 
     #[test]
+    fn proto_keys_survive_a_round_trip() {
+        for text in [
+            r#"2["e",{"__proto__":{"polluted":true},"a":1}]"#,
+            r#"0{"__proto__":null,"constructor":{"prototype":1}}"#,
+            r#"3/a,1[{"x":{"__proto__":[1]}}]"#,
+        ] {
+            let p = ok(text);
+            assert_eq!(crate::encode(&p).text, text);
+        }
+        let p = ok(r#"2["e",{"__proto__":{"polluted":true}}]"#);
+        assert_eq!(
+            p.data.unwrap()[1]["__proto__"]["polluted"],
+            Value::Bool(true)
+        );
+    }
+
+    #[test]
+    fn binary_round_trip_keeps_everything() {
+        let mut obj = Map::new();
+        obj.insert("__proto__".into(), bin(b"p"));
+        obj.insert("n".into(), json!(1.5));
+        let data = Value::Array(vec![
+            "up".into(),
+            Value::Object(obj),
+            bin(b""),
+            json!([null]),
+        ]);
+        let packet = Packet::event("/files", data.clone(), Some(9));
+        let encoded = crate::encode(&packet);
+        let mut d = Decoder::new(10);
+        assert_eq!(d.decode_text(&encoded.text), Ok(None));
+        assert_eq!(d.decode_binary(encoded.attachments[0].clone()), Ok(None));
+        let p = d
+            .decode_binary(encoded.attachments[1].clone())
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.kind, PacketType::BinaryEvent);
+        assert_eq!((p.nsp.as_str(), p.id), ("/files", Some(9)));
+        assert_eq!(p.data, Some(data));
+    }
+
+    #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let deep = format!("2[\"a\",{}{}]", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(err(&deep), DecodeError::InvalidJson);
+        let deep = format!("2[\"a\",{}{}]", "[".repeat(5000), "]".repeat(5000));
         assert_eq!(err(&deep), DecodeError::InvalidJson);
         let deep = format!("2[\"a\",{}", "{\"a\":".repeat(100_000));
         assert_eq!(err(&deep), DecodeError::InvalidJson);

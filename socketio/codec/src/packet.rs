@@ -2,8 +2,7 @@
 
 use std::fmt;
 
-use bytes::Bytes;
-use serde_json::Value;
+use crate::Value;
 
 /// The seven Socket.IO packet types, with their wire digits `0`..=`6`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -93,12 +92,16 @@ impl fmt::Display for PacketType {
     }
 }
 
-/// One Socket.IO packet.
+/// One Socket.IO packet, as both parsers see it.
 ///
-/// `kind` is the type as it travels on the wire: a decoded `51-[...]` stays
-/// [`PacketType::BinaryEvent`] (Node turns it back into EVENT; use [`PacketType::is_event`]).
-/// Binary values inside `data` stay as `{"_placeholder":true,"num":i}` objects, the bytes being
-/// `attachments[i]`; see [`inline_attachments`](crate::inline_attachments) for typed access.
+/// Binary data lives inline in `data` as [`Value::Binary`]: the JSON parser turns it into
+/// placeholders plus attachments on the wire (and back), the msgpack parser into msgpack `bin`.
+///
+/// `kind` is the type as it travels on the wire for the JSON parser: a decoded `51-[...]` stays
+/// [`PacketType::BinaryEvent`] (Node keeps it too; use [`PacketType::is_event`] /
+/// [`PacketType::is_ack`]). To send, use EVENT / ACK: the JSON encoder switches to
+/// BINARY_EVENT / BINARY_ACK by itself when `data` contains binary. The msgpack parser has no
+/// binary kinds (it writes BINARY_EVENT / BINARY_ACK as EVENT / ACK).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Packet {
     /// The packet type.
@@ -107,50 +110,34 @@ pub struct Packet {
     pub nsp: String,
     /// The ack id: set on an event that asks for an acknowledgement, and on the ack replying to it.
     pub id: Option<u64>,
-    /// The JSON payload, `None` when the packet has none (e.g. `0`, `1/admin,`).
+    /// The payload, `None` when the packet has none (e.g. `0`, `1/admin,`).
     pub data: Option<Value>,
-    /// The binary attachments, in `num` order (non-empty only for binary kinds).
-    pub attachments: Vec<Bytes>,
 }
 
 impl Packet {
     /// A CONNECT packet; `data` is the client's `auth` or the server's `{"sid":...}` reply.
     pub fn connect(nsp: &str, data: Option<Value>) -> Self {
-        Self::new(PacketType::Connect, nsp, None, data, Vec::new())
+        Self::new(PacketType::Connect, nsp, None, data)
     }
 
     /// A DISCONNECT packet.
     pub fn disconnect(nsp: &str) -> Self {
-        Self::new(PacketType::Disconnect, nsp, None, None, Vec::new())
+        Self::new(PacketType::Disconnect, nsp, None, None)
     }
 
     /// A CONNECT_ERROR packet; `data` is `{"message":...,"data":...}` in v5, often a string in v4.
     pub fn connect_error(nsp: &str, data: Value) -> Self {
-        Self::new(PacketType::ConnectError, nsp, None, Some(data), Vec::new())
+        Self::new(PacketType::ConnectError, nsp, None, Some(data))
     }
 
-    /// EVENT, or BINARY_EVENT when attachments is non-empty.
-    ///
-    /// `data` is the array `["name", ...args]`, with placeholders for the attachments.
-    pub fn event(nsp: &str, data: Value, id: Option<u64>, attachments: Vec<Bytes>) -> Self {
-        let kind = if attachments.is_empty() {
-            PacketType::Event
-        } else {
-            PacketType::BinaryEvent
-        };
-        Self::new(kind, nsp, id, Some(data), attachments)
+    /// An EVENT: `data` is the array `["name", ...args]`, binary values inline.
+    pub fn event(nsp: &str, data: Value, id: Option<u64>) -> Self {
+        Self::new(PacketType::Event, nsp, id, Some(data))
     }
 
-    /// ACK, or BINARY_ACK when attachments is non-empty.
-    ///
-    /// `data` is the array of ack arguments, with placeholders for the attachments.
-    pub fn ack(nsp: &str, data: Value, id: u64, attachments: Vec<Bytes>) -> Self {
-        let kind = if attachments.is_empty() {
-            PacketType::Ack
-        } else {
-            PacketType::BinaryAck
-        };
-        Self::new(kind, nsp, Some(id), Some(data), attachments)
+    /// An ACK: `data` is the array of ack arguments, binary values inline.
+    pub fn ack(nsp: &str, data: Value, id: u64) -> Self {
+        Self::new(PacketType::Ack, nsp, Some(id), Some(data))
     }
 
     /// The event name of an EVENT / BINARY_EVENT whose first item is a string.
@@ -161,19 +148,12 @@ impl Packet {
         self.data.as_ref()?.as_array()?.first()?.as_str()
     }
 
-    fn new(
-        kind: PacketType,
-        nsp: &str,
-        id: Option<u64>,
-        data: Option<Value>,
-        attachments: Vec<Bytes>,
-    ) -> Self {
+    fn new(kind: PacketType, nsp: &str, id: Option<u64>, data: Option<Value>) -> Self {
         Packet {
             kind,
             nsp: nsp.to_owned(),
             id,
             data,
-            attachments,
         }
     }
 }
@@ -193,33 +173,32 @@ mod tests {
     }
 
     #[test]
-    fn constructors_pick_binary_kinds() {
-        let data = serde_json::json!(["a"]);
+    fn constructors() {
+        let data = Value::from(serde_json::json!(["a"]));
+        let p = Packet::event("/x", data.clone(), Some(2));
         assert_eq!(
-            Packet::event("/", data.clone(), None, vec![]).kind,
-            PacketType::Event
+            (p.kind, p.nsp.as_str(), p.id),
+            (PacketType::Event, "/x", Some(2))
         );
-        assert_eq!(
-            Packet::event("/", data.clone(), None, vec![Bytes::new()]).kind,
-            PacketType::BinaryEvent
-        );
-        assert_eq!(
-            Packet::ack("/", data.clone(), 1, vec![]).kind,
-            PacketType::Ack
-        );
-        assert_eq!(
-            Packet::ack("/", data, 1, vec![Bytes::new()]).kind,
-            PacketType::BinaryAck
-        );
+        let p = Packet::ack("/", data, 1);
+        assert_eq!((p.kind, p.id), (PacketType::Ack, Some(1)));
+        let p = Packet::connect("/", None);
+        assert_eq!((p.kind, p.data), (PacketType::Connect, None));
+        let p = Packet::disconnect("/a");
+        assert_eq!((p.kind, p.nsp.as_str()), (PacketType::Disconnect, "/a"));
+        let p = Packet::connect_error("/", Value::from("no"));
+        assert_eq!(p.kind, PacketType::ConnectError);
+        assert_eq!(PacketType::BinaryAck.to_string(), "BINARY_ACK");
+        assert!(PacketType::BinaryAck.is_ack() && PacketType::BinaryEvent.is_event());
     }
 
     #[test]
     fn event_name() {
-        let p = Packet::event("/", serde_json::json!(["hi", 1]), None, vec![]);
+        let p = Packet::event("/", serde_json::json!(["hi", 1]).into(), None);
         assert_eq!(p.event_name(), Some("hi"));
-        let p = Packet::event("/", serde_json::json!([1]), None, vec![]);
+        let p = Packet::event("/", serde_json::json!([1]).into(), None);
         assert_eq!(p.event_name(), None);
-        let p = Packet::ack("/", serde_json::json!(["hi"]), 1, vec![]);
+        let p = Packet::ack("/", serde_json::json!(["hi"]).into(), 1);
         assert_eq!(p.event_name(), None);
     }
 }

@@ -1,18 +1,23 @@
-//! JSON the way `JSON.stringify` writes it, and binary attachments: serializing bytes as
-//! placeholders, finding placeholders, putting the bytes back.
+//! JSON the way `JSON.stringify` writes it, and binary attachments: binary values written as
+//! placeholders, placeholders turned back into [`Value::Binary`].
 
 use std::io;
 
 use bytes::Bytes;
 use serde::Serialize;
 use serde_json::ser::{CompactFormatter, Formatter};
-use serde_json::{Map, Value};
 
-use crate::DecodeError;
+use crate::value::Map;
+use crate::{DecodeError, Value};
 
 /// Serializes like `JSON.stringify`; every serde bytes value (`serialize_bytes`: `bytes::Bytes`,
-/// `serde_bytes::ByteBuf`, ...) becomes `{"_placeholder":true,"num":i}` and its bytes are pushed
-/// to `attachments` (depth-first order, `num` continuing from `attachments.len()`).
+/// `serde_bytes::ByteBuf`, [`Value::Binary`], ...) becomes `{"_placeholder":true,"num":i}` and
+/// its bytes are pushed to `attachments` (depth-first order, `num` continuing from
+/// `attachments.len()`).
+///
+/// This is the fast path from a typed value to the text of a BINARY_EVENT (see
+/// [`encode_raw`](crate::encode_raw)); [`encode`](crate::encode) does the same for a
+/// [`Packet`](crate::Packet) holding a [`Value`].
 ///
 /// Numbers follow JavaScript: `1.0_f64` is written `1`, `1e21` is written `1e+21`, non-finite
 /// floats are written `null`. Object keys keep their order.
@@ -44,82 +49,70 @@ pub fn write_json_with_binary<T: Serialize + ?Sized>(
     attachments: &mut Vec<Bytes>,
 ) -> Result<(), serde_json::Error> {
     let formatter = JsFormatter {
-        attachments: Some(attachments),
+        binary: BinaryMode::Attach(attachments),
     };
     let mut ser = serde_json::Serializer::with_formatter(out, formatter);
     value.serialize(&mut ser)
 }
 
-/// Replaces every valid placeholder object in `value` with a JSON array of the attachment's byte
-/// values, so that typed deserialization into `Bytes` / `Vec<u8>` / `serde_bytes::ByteBuf` works.
-///
-/// Placeholders whose `num` is not a valid index into `attachments` are left as they are (the
-/// [`Decoder`](crate::Decoder) refuses such packets anyway).
-///
-/// ```
-/// use socketio_codec::{inline_attachments, Bytes};
-///
-/// let mut args = serde_json::json!(["file", {"_placeholder": true, "num": 0}]);
-/// inline_attachments(&mut args, &[Bytes::from_static(b"hi")]);
-/// let (name, file): (String, Bytes) = serde_json::from_value(args)?;
-/// assert_eq!((name.as_str(), &file[..]), ("file", &b"hi"[..]));
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-pub fn inline_attachments(value: &mut Value, attachments: &[Bytes]) {
+/// Writes `value` as `JSON.stringify` would (compact, key order kept, JS number format), each
+/// `Binary` as a placeholder numbered from 0 in depth-first order (the order of
+/// [`collect_binary`]).
+pub(crate) fn write_value_with_placeholders(out: &mut Vec<u8>, value: &Value) {
+    let formatter = JsFormatter {
+        binary: BinaryMode::Count(0),
+    };
+    let mut ser = serde_json::Serializer::with_formatter(out, formatter);
+    // Serializing a `Value` into a `Vec` cannot fail: keys are strings and writes are infallible.
+    let _ = value.serialize(&mut ser);
+}
+
+/// Writes `value` as `JSON.stringify` would, each `Binary` the way `JSON.stringify` writes a
+/// Node `Buffer`: `{"type":"Buffer","data":[1,2]}` (used where Node sends no attachments:
+/// CONNECT, DISCONNECT, CONNECT_ERROR).
+pub(crate) fn write_value_plain(out: &mut Vec<u8>, value: &Value) {
+    let formatter = JsFormatter {
+        binary: BinaryMode::Buffer,
+    };
+    let mut ser = serde_json::Serializer::with_formatter(out, formatter);
+    let _ = value.serialize(&mut ser);
+}
+
+/// Pushes (cheap clones of) every `Binary` of `value`, depth-first.
+pub(crate) fn collect_binary(value: &Value, out: &mut Vec<Bytes>) {
     match value {
-        Value::Array(items) => {
-            for item in items {
-                inline_attachments(item, attachments);
-            }
-        }
-        Value::Object(map) => match placeholder(map) {
-            Some(Some(num)) => {
-                if let Some(bytes) = attachments.get(num) {
-                    *value = Value::Array(bytes.iter().map(|&b| Value::from(b)).collect());
-                }
-            }
-            Some(None) => {}
-            None => {
-                for item in map.values_mut() {
-                    inline_attachments(item, attachments);
-                }
-            }
-        },
+        Value::Binary(bytes) => out.push(bytes.clone()),
+        Value::Array(items) => items.iter().for_each(|item| collect_binary(item, out)),
+        Value::Object(map) => map.values().for_each(|item| collect_binary(item, out)),
         _ => {}
     }
 }
 
-/// True when the value contains a placeholder object (`{"_placeholder":true,...}`).
-pub fn has_placeholders(value: &Value) -> bool {
-    match value {
-        Value::Array(items) => items.iter().any(has_placeholders),
-        Value::Object(map) => placeholder(map).is_some() || map.values().any(has_placeholders),
-        _ => false,
-    }
-}
-
-/// Checks that every placeholder in `value` points at one of `count` attachments.
-pub(crate) fn validate_placeholders(value: &Value, count: usize) -> Result<(), DecodeError> {
+/// socket.io-parser's `reconstructPacket`: replaces every placeholder object in `value` with
+/// `Value::Binary(attachments[num])`. A placeholder whose `num` is not a non-negative integer
+/// smaller than `attachments.len()` is an error.
+pub(crate) fn replace_placeholders(
+    value: &mut Value,
+    attachments: &[Bytes],
+) -> Result<(), DecodeError> {
     match value {
         Value::Array(items) => items
-            .iter()
-            .try_for_each(|item| validate_placeholders(item, count)),
+            .iter_mut()
+            .try_for_each(|item| replace_placeholders(item, attachments)),
         Value::Object(map) => match placeholder(map) {
-            Some(Some(num)) if num < count => Ok(()),
-            Some(_) => Err(DecodeError::InvalidPlaceholder),
+            Some(num) => {
+                let bytes = num
+                    .and_then(|num| attachments.get(num))
+                    .ok_or(DecodeError::InvalidPlaceholder)?;
+                *value = Value::Binary(bytes.clone());
+                Ok(())
+            }
             None => map
-                .values()
-                .try_for_each(|item| validate_placeholders(item, count)),
+                .values_mut()
+                .try_for_each(|item| replace_placeholders(item, attachments)),
         },
         _ => Ok(()),
     }
-}
-
-/// Writes `value` as `JSON.stringify` would (compact, key order kept, JS number format).
-pub(crate) fn write_value(out: &mut Vec<u8>, value: &Value) {
-    let mut ser = serde_json::Serializer::with_formatter(out, JsFormatter { attachments: None });
-    // Serializing a `Value` into a `Vec` cannot fail: keys are strings and writes are infallible.
-    let _ = value.serialize(&mut ser);
 }
 
 /// Turns serializer output into a `String`; serde_json only writes UTF-8.
@@ -132,7 +125,7 @@ pub(crate) fn into_string(bytes: Vec<u8>) -> String {
 /// `Some(Some(i))`: a placeholder for attachment `i`.
 ///
 /// Like socket.io-parser: an object is a placeholder when `_placeholder === true`.
-fn placeholder(map: &Map<String, Value>) -> Option<Option<usize>> {
+fn placeholder(map: &Map) -> Option<Option<usize>> {
     if map.get("_placeholder") != Some(&Value::Bool(true)) {
         return None;
     }
@@ -147,10 +140,20 @@ fn placeholder(map: &Map<String, Value>) -> Option<Option<usize>> {
     Some(num.and_then(|n| usize::try_from(n).ok()))
 }
 
-/// serde_json's compact output with JavaScript number formatting and, when `attachments` is
-/// set, byte arrays turned into placeholders.
+/// What the JSON writer does with a byte string.
+enum BinaryMode<'a> {
+    /// Copy it into the attachments, write a placeholder.
+    Attach(&'a mut Vec<Bytes>),
+    /// Write a placeholder with the next number; the bytes are collected separately.
+    Count(usize),
+    /// Write it as `JSON.stringify` writes a Node `Buffer`.
+    Buffer,
+}
+
+/// serde_json's compact output with JavaScript number formatting and byte strings written
+/// according to `binary`.
 struct JsFormatter<'a> {
-    attachments: Option<&'a mut Vec<Bytes>>,
+    binary: BinaryMode<'a>,
 }
 
 impl Formatter for JsFormatter<'_> {
@@ -167,24 +170,34 @@ impl Formatter for JsFormatter<'_> {
         writer: &mut W,
         value: &[u8],
     ) -> io::Result<()> {
-        match self.attachments.as_deref_mut() {
-            Some(attachments) => {
-                let num = attachments.len();
+        let num = match &mut self.binary {
+            BinaryMode::Attach(attachments) => {
                 attachments.push(Bytes::copy_from_slice(value));
-                write!(writer, "{{\"_placeholder\":true,\"num\":{num}}}")
+                attachments.len() - 1
             }
-            None => {
-                let mut compact = CompactFormatter;
-                compact.write_byte_array(writer, value)
+            BinaryMode::Count(next) => {
+                *next += 1;
+                *next - 1
             }
-        }
+            BinaryMode::Buffer => {
+                writer.write_all(br#"{"type":"Buffer","data":"#)?;
+                CompactFormatter.write_byte_array(writer, value)?;
+                return writer.write_all(b"}");
+            }
+        };
+        write!(writer, "{{\"_placeholder\":true,\"num\":{num}}}")
     }
 }
 
 /// `Number.prototype.toString`: plain decimal for `1e-6 <= |x| < 1e21`, else `d.ddde±x`;
 /// `-0` is `0`, non-finite is `null` (as `JSON.stringify`). Rust's `Display` / `LowerExp` give
 /// the same shortest round-trip digits.
-fn write_js_number<W, F>(writer: &mut W, value: F, abs: f64, finite: bool) -> io::Result<()>
+pub(crate) fn write_js_number<W, F>(
+    writer: &mut W,
+    value: F,
+    abs: f64,
+    finite: bool,
+) -> io::Result<()>
 where
     W: ?Sized + io::Write,
     F: std::fmt::Display + std::fmt::LowerExp,
@@ -214,7 +227,10 @@ mod tests {
 
     fn js(v: f64) -> String {
         let mut out = Vec::new();
-        write_value(&mut out, &json!(v));
+        write_value_plain(
+            &mut out,
+            &Value::Number(serde_json::Number::from_f64(v).unwrap()),
+        );
         String::from_utf8(out).unwrap()
     }
 
@@ -336,66 +352,92 @@ mod tests {
     }
 
     #[test]
-    fn bytes_without_attachment_sink_are_arrays() {
+    fn value_binary_modes() {
+        let mut value = Value::from(json!(["a", {"x": null}, []]));
+        value.as_array_mut().unwrap()[1]
+            .as_object_mut()
+            .unwrap()
+            .insert("bin".into(), Value::Binary(Bytes::from_static(&[1, 2])));
+        value.as_array_mut().unwrap()[2]
+            .as_array_mut()
+            .unwrap()
+            .push(Value::Binary(Bytes::from_static(&[3])));
+        value
+            .as_array_mut()
+            .unwrap()
+            .insert(0, Value::Binary(Bytes::new()));
         let mut out = Vec::new();
-        let formatter = JsFormatter { attachments: None };
-        let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
-        Bytes::from_static(&[1, 2]).serialize(&mut ser).unwrap();
-        assert_eq!(out, b"[1,2]");
+        write_value_with_placeholders(&mut out, &value);
+        let p = |n: usize| format!("{{\"_placeholder\":true,\"num\":{n}}}");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!(
+                "[{},\"a\",{{\"x\":null,\"bin\":{}}},[{}]]",
+                p(0),
+                p(1),
+                p(2)
+            )
+        );
+        let mut binaries = Vec::new();
+        collect_binary(&value, &mut binaries);
+        assert_eq!(
+            binaries,
+            [
+                Bytes::new(),
+                Bytes::from_static(&[1, 2]),
+                Bytes::from_static(&[3])
+            ]
+        );
+        let mut out = Vec::new();
+        write_value_plain(&mut out, &value);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"[{"type":"Buffer","data":[]},"a",{"x":null,"bin":{"type":"Buffer","data":[1,2]}},[{"type":"Buffer","data":[3]}]]"#
+        );
+        // Serde's to_json_with_binary agrees with the Value path.
+        let mut attachments = Vec::new();
+        let text = to_json_with_binary(&value, &mut attachments).unwrap();
+        let mut out = Vec::new();
+        write_value_with_placeholders(&mut out, &value);
+        assert_eq!(text.as_bytes(), out);
+        assert_eq!(attachments, binaries);
     }
 
     #[test]
-    fn inline_replaces_valid_placeholders() {
-        let mut value = json!([
+    fn replace_valid_placeholders() {
+        let mut value = Value::from(json!([
             "ev",
             {"_placeholder": true, "num": 1},
             {"deep": [{"_placeholder": true, "num": 0}]},
-            {"_placeholder": true, "num": 9},
             {"_placeholder": false, "num": 0},
-            {"_placeholder": true, "num": 0.0}
-        ]);
+            {"_placeholder": "true", "num": 0},
+            {"_placeholder": true, "num": 0.0, "extra": 1}
+        ]));
         let attachments = [Bytes::from_static(&[1, 2]), Bytes::from_static(&[255])];
-        assert!(has_placeholders(&value));
-        inline_attachments(&mut value, &attachments);
+        replace_placeholders(&mut value, &attachments).unwrap();
+        let bin = |b: &'static [u8]| Value::Binary(Bytes::from_static(b));
+        assert_eq!(value[1], bin(&[255]));
+        assert_eq!(value[2]["deep"][0], bin(&[1, 2]));
         assert_eq!(
-            value,
-            json!([
-                "ev",
-                [255],
-                {"deep": [[1, 2]]},
-                {"_placeholder": true, "num": 9},
-                {"_placeholder": false, "num": 0},
-                [1, 2]
-            ])
+            value[3],
+            Value::from(json!({"_placeholder": false, "num": 0}))
         );
-        let typed: (String, Bytes, serde_json::Value) =
-            serde_json::from_value(json!(["ev", [3, 4], null])).unwrap();
-        assert_eq!(typed.1, Bytes::from_static(&[3, 4]));
-        let mut value = json!(["a", {"_placeholder": true, "num": 0}]);
-        inline_attachments(&mut value, &attachments);
-        let (_, bytes): (String, Vec<u8>) = serde_json::from_value(value).unwrap();
-        assert_eq!(bytes, [1, 2]);
-    }
-
-    #[test]
-    fn has_placeholders_cases() {
-        assert!(!has_placeholders(&json!(["a", {"b": [1, "x"]}])));
-        assert!(!has_placeholders(
-            &json!({"_placeholder": "true", "num": 0})
-        ));
-        assert!(has_placeholders(
-            &json!({"a": {"b": [{"_placeholder": true}]}})
-        ));
-        assert!(has_placeholders(&json!({"_placeholder": true, "num": 0})));
-    }
-
-    #[test]
-    fn validate_cases() {
-        let ok =
-            json!(["a", {"_placeholder": true, "num": 0}, {"x": {"_placeholder": true, "num": 1}}]);
-        assert_eq!(validate_placeholders(&ok, 2), Ok(()));
         assert_eq!(
-            validate_placeholders(&ok, 1),
+            value[4],
+            Value::from(json!({"_placeholder": "true", "num": 0}))
+        );
+        assert_eq!(value[5], bin(&[1, 2]));
+    }
+
+    #[test]
+    fn invalid_placeholders() {
+        let ok = Value::from(
+            json!(["a", {"_placeholder": true, "num": 0}, {"x": {"_placeholder": true, "num": 1}}]),
+        );
+        let two = [Bytes::new(), Bytes::new()];
+        assert_eq!(replace_placeholders(&mut ok.clone(), &two), Ok(()));
+        assert_eq!(
+            replace_placeholders(&mut ok.clone(), &two[..1]),
             Err(DecodeError::InvalidPlaceholder)
         );
         for bad in [
@@ -404,9 +446,10 @@ mod tests {
             json!([{"_placeholder": true, "num": -1}]),
             json!([{"_placeholder": true, "num": 0.5}]),
             json!([{"_placeholder": true, "num": null}]),
+            json!([{"_placeholder": true, "num": 5}]),
         ] {
             assert_eq!(
-                validate_placeholders(&bad, 5),
+                replace_placeholders(&mut Value::from(bad.clone()), &vec![Bytes::new(); 5]),
                 Err(DecodeError::InvalidPlaceholder),
                 "{bad}"
             );
