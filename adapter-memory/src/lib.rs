@@ -1,10 +1,14 @@
-//! `socketio-adapter-memory`: the in-process rooms index behind the Socket.IO memory adapter.
+//! `socketio-adapter-memory`: the in-process Socket.IO adapter (Node's in-memory `Adapter`).
 //!
-//! It keeps rooms -> sockets and sockets -> rooms, resolves broadcast targets (rooms, except
-//! rooms, except sockets) and reports room events (create, delete, join, leave) as Node's
-//! in-memory adapter emits them. It is sans-IO and generic over the socket id type; the
-//! `socketio` crate wraps it (behind a per-namespace `RwLock`, read-locked on the emit path)
-//! as its default `Adapter`.
+//! Two layers:
+//! - [`RoomsIndex`]: rooms -> sockets and sockets -> rooms, broadcast target resolution (rooms,
+//!   except rooms, except sockets) and room events (create, delete, join, leave) as Node's
+//!   in-memory adapter emits them. Sans-IO and generic over the socket id type.
+//! - [`MemoryAdapter`]: the [`Adapter`](socketio_adapter::Adapter) of one server, the
+//!   `socketio` server's default: the index behind one `RwLock` per namespace (read-locked on
+//!   the emit path, never held while calling the server), delivering through the server's
+//!   [`LocalNamespace`](socketio_adapter::LocalNamespace). Cluster adapters wrap it for their
+//!   local part.
 //!
 //! ```
 //! use socketio_adapter_memory::{RoomEvent, RoomsIndex};
@@ -23,6 +27,10 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::sync::Arc;
+
+mod adapter;
+
+pub use adapter::{MemoryAdapter, RoomListener};
 
 /// A room name, shared between both directions of the index.
 pub type Room = Arc<str>;
@@ -141,6 +149,16 @@ impl<S: Copy + Eq + Hash> RoomsIndex<S> {
     /// Number of rooms.
     pub fn room_count(&self) -> usize {
         self.rooms.len()
+    }
+
+    /// Every room.
+    pub fn rooms(&self) -> impl Iterator<Item = &Room> {
+        self.rooms.keys()
+    }
+
+    /// Whether a socket is indexed (it joined, and has not left every room with `del_all`).
+    pub fn has_socket(&self, sid: &S) -> bool {
+        self.sids.contains_key(sid)
     }
 
     /// Calls `f` once for every socket targeted by a broadcast: members of any of `rooms`

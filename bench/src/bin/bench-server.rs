@@ -13,7 +13,7 @@
 
 use std::process::ExitCode;
 
-use socketio::{AckSender, Args, Config, SocketIo, SocketRef};
+use socketio::{AckSender, Args, Config, Namespace, SocketIo, SocketRef};
 
 fn parse_args() -> Result<(u16, String, Option<f64>), String> {
     let mut port = 3000;
@@ -40,14 +40,10 @@ fn parse_args() -> Result<(u16, String, Option<f64>), String> {
 /// The server of the benchmark contract.
 fn server() -> SocketIo {
     let io = SocketIo::new(Config::default());
-    let main = io.of("/");
-    io.ns("/", move |socket: SocketRef| {
-        socket.on("echo", |args: Args, ack: AckSender| {
-            let _ = ack.send_args(&args);
-        });
-        let main = main.clone();
-        socket.on("broadcast", move |args: Args| {
-            let _ = main.emit_args("msg", &args);
+    io.on_connection(|socket: SocketRef| {
+        socket.on("echo", |args: Args, ack: AckSender| ack.send_args(args));
+        socket.on("broadcast", |nsp: Namespace, args: Args| {
+            nsp.emit_args("msg", args)
         });
     });
     io

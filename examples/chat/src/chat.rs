@@ -14,7 +14,9 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -46,21 +48,17 @@ struct State {
 impl State {
     /// The online nicknames, sorted.
     fn user_list(&self) -> Vec<String> {
-        let mut names: Vec<String> = match self.users.lock() {
-            Ok(users) => users.values().cloned().collect(),
-            Err(_) => Vec::new(),
-        };
+        let mut names: Vec<String> = self.users.lock().values().cloned().collect();
         names.sort_by_key(|n| n.to_lowercase());
         names
     }
 
     fn set_user(&self, sid: Sid, name: Option<String>) {
-        if let Ok(mut users) = self.users.lock() {
-            match name {
-                Some(name) => users.insert(sid, name),
-                None => users.remove(&sid),
-            };
-        }
+        let mut users = self.users.lock();
+        match name {
+            Some(name) => users.insert(sid, name),
+            None => users.remove(&sid),
+        };
     }
 }
 
@@ -120,7 +118,7 @@ fn on_connect(io: &SocketIo, state: &Arc<State>, socket: SocketRef) {
         "login",
         move |socket: SocketRef, Data(login): Data<Login>, ack: AckSender| {
             let reply = login_user(&server, &st, &socket, login);
-            let _ = ack.send(&reply);
+            ack.send(&reply);
         },
     );
 
@@ -130,26 +128,26 @@ fn on_connect(io: &SocketIo, state: &Arc<State>, socket: SocketRef) {
         "chat message",
         move |socket: SocketRef, Data(msg): Data<Outgoing>, ack: AckSender| {
             let reply = send_message(&server, &st, &socket, msg);
-            let _ = ack.send(&reply);
+            ack.send(&reply);
         },
     );
 
     socket.on("typing", |socket: SocketRef, Data(typing): Data<Typing>| {
-        let Some(Nickname(name)) = socket.extensions.get::<Nickname>() else {
+        let Some(Nickname(name)) = socket.extensions().get::<Nickname>() else {
             return;
         };
         let notice = json!({ "name": name, "typing": typing.typing, "room": typing.room });
-        let _ = match &typing.room {
-            Some(room) if in_room(&socket, room) => socket.to([room]).emit("typing", &notice),
-            Some(_) => Ok(()),
+        match &typing.room {
+            Some(room) if in_room(&socket, room) => socket.to(room).emit("typing", &notice),
+            Some(_) => {}
             None => socket.broadcast().emit("typing", &notice),
-        };
+        }
     });
 
     socket.on(
         "join room",
         |socket: SocketRef, Data(room): Data<String>, ack: AckSender| {
-            let _ = ack.send(&join_room(&socket, &room));
+            ack.send(&join_room(&socket, &room));
         },
     );
 
@@ -157,31 +155,31 @@ fn on_connect(io: &SocketIo, state: &Arc<State>, socket: SocketRef) {
         "leave room",
         |socket: SocketRef, Data(room): Data<String>, ack: AckSender| {
             let room = room.trim();
-            let reply = match socket.extensions.get::<Nickname>() {
+            let reply = match socket.extensions().get::<Nickname>() {
                 Some(Nickname(name)) if in_room(&socket, room) => {
                     socket.leave(room);
                     let notice = json!({ "room": room, "name": name, "joined": false });
-                    let _ = socket.to([room]).emit("room notice", &notice);
+                    socket.to(room).emit("room notice", &notice);
                     json!({ "ok": true, "room": room })
                 }
                 Some(_) => refusal("you are not in this room"),
                 None => refusal("log in first"),
             };
-            let _ = ack.send(&reply);
+            ack.send(&reply);
         },
     );
 
     let st = state.clone();
     let server = io.clone();
     socket.on_disconnect(move |socket: &SocketRef, _reason: DisconnectReason| {
-        let Some(Nickname(name)) = socket.extensions.get::<Nickname>() else {
+        let Some(Nickname(name)) = socket.extensions().get::<Nickname>() else {
             return;
         };
         st.set_user(socket.id(), None);
-        let _ = socket
+        socket
             .broadcast()
             .emit("user left", &json!({ "name": name }));
-        let _ = server.of("/").emit("users", &st.user_list());
+        server.emit("users", &st.user_list());
     });
 }
 
@@ -199,21 +197,21 @@ fn login_user(io: &SocketIo, state: &State, socket: &SocketRef, login: Login) ->
         .collect();
     socket.join(&rooms);
     let first = socket
-        .extensions
+        .extensions()
         .insert(Nickname(name.to_owned()))
         .is_none();
     state.set_user(socket.id(), Some(name.to_owned()));
     if first {
         let notice = json!({ "name": name, "returning": login.returning });
-        let _ = socket.broadcast().emit("user joined", &notice);
+        socket.broadcast().emit("user joined", &notice);
     }
     let users = state.user_list();
-    let _ = io.of("/").emit("users", &users);
+    io.emit("users", &users);
     json!({ "ok": true, "name": name, "rooms": rooms, "users": users })
 }
 
 fn send_message(io: &SocketIo, state: &State, socket: &SocketRef, msg: Outgoing) -> Value {
-    let Some(Nickname(name)) = socket.extensions.get::<Nickname>() else {
+    let Some(Nickname(name)) = socket.extensions().get::<Nickname>() else {
         return refusal("log in first");
     };
     let text = msg.text.trim();
@@ -244,8 +242,8 @@ fn send_message(io: &SocketIo, state: &State, socket: &SocketRef, msg: Outgoing)
     };
     // The sender gets its own message too: that is what `io.emit` means.
     let sent = match room {
-        Some(room) => io.of("/").to([room]).emit("chat message", &message),
-        None => io.of("/").emit("chat message", &message),
+        Some(room) => io.to(room).try_emit("chat message", &message),
+        None => io.try_emit("chat message", &message),
     };
     match sent {
         Ok(()) => json!({ "ok": true, "id": id }),
@@ -254,7 +252,7 @@ fn send_message(io: &SocketIo, state: &State, socket: &SocketRef, msg: Outgoing)
 }
 
 fn join_room(socket: &SocketRef, room: &str) -> Value {
-    let Some(Nickname(name)) = socket.extensions.get::<Nickname>() else {
+    let Some(Nickname(name)) = socket.extensions().get::<Nickname>() else {
         return refusal("log in first");
     };
     let room = room.trim();
@@ -268,15 +266,15 @@ fn join_room(socket: &SocketRef, room: &str) -> Value {
     if socket.rooms().len() > MAX_ROOMS {
         return refusal("too many rooms");
     }
-    socket.join([room]);
+    socket.join(room);
     let notice = json!({ "room": room, "name": name, "joined": true });
-    let _ = socket.to([room]).emit("room notice", &notice);
+    socket.to(room).emit("room notice", &notice);
     json!({ "ok": true, "room": room })
 }
 
 /// Whether the socket is in `room` (its private room, named after its id, does not count).
 fn in_room(socket: &SocketRef, room: &str) -> bool {
-    room != socket.id().as_ref() && socket.rooms().iter().any(|r| r == room)
+    room != socket.id().as_str() && socket.rooms().iter().any(|r| &**r == room)
 }
 
 fn check_name(name: &str, max: usize) -> Result<(), &'static str> {

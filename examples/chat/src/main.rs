@@ -116,8 +116,7 @@ async fn run(options: Options) -> Result<(), String> {
         served = axum::serve(listener, app) => served.map_err(|e| format!("server error: {e}")),
         _ = tokio::signal::ctrl_c() => {
             // Tell the clients (they show "disconnected" at once instead of timing out).
-            io.close();
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            io.close().await;
             Ok(())
         }
     }

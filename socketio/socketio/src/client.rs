@@ -1,24 +1,39 @@
-//! One Engine.IO connection seen by Socket.IO: decodes packets, routes them to the sockets of
-//! each namespace, runs the CONNECT flow and the connect timeout.
+//! One Engine.IO connection seen by Socket.IO: the state its session task owns (the sockets
+//! of every namespace, their listeners and pending acks, the connect progress, the timers),
+//! and the engine handler that feeds it.
+//!
+//! ```text
+//!  engine message ──decode──► CONNECT ─► namespace lookup ─► socket (connecting)
+//!                                        (async matcher:     │ middlewares (inline, or a task
+//!                                         a task, then       │ that reports ConnectDone)
+//!                                         NamespaceResolved) ▼
+//!                                              CONNECT reply ─► connected ─► connection handlers
+//!                           EVENT ─► inbox drained ─► packet middlewares ─► any ─► listeners
+//!                           ACK ─► waiter (its deadline disarmed)
+//!                           DISCONNECT ─► disconnecting ─► rooms left ─► disconnect
+//!  timers: connect timeout (no namespace joined) · ack deadlines
+//! ```
+//!
+//! Every input first fires the deadlines that are due, then is handled (deadlines before
+//! input, as in the Engine.IO state machine).
 
-use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{mpsc, Arc};
+use std::time::Instant;
 
-use futures_util::FutureExt;
-use std::sync::{Arc, Mutex, Weak};
+use engineio::{AppCommand, CloseReason, Data, ProtocolVersion};
+use socketio_codec::{Map, Packet, PacketDecoder, PacketType, Value, RESERVED_EVENTS};
 
-use engineio::{CloseReason, Data, ProtocolVersion};
-use serde_json::{json, Value};
-use socketio_codec::{Decoder, Packet, PacketType};
-use tokio::sync::Notify;
-use tokio::time::Instant;
-
-use crate::emit::EncodedPacket;
-use crate::error::{Error, MiddlewareError};
+use crate::command::{ClientCommand, SocketOp};
+use crate::error::MiddlewareError;
+use crate::extract::now_or_later;
 use crate::handshake::Handshake;
+use crate::listeners::{IncomingEvent, SocketState};
+use crate::namespace::Namespace;
 use crate::reason::DisconnectReason;
-use crate::server::ServerCore;
-use crate::socket::{Socket, SocketRef};
+use crate::server::{Lookup, ServerCore};
+use crate::socket::SocketRef;
+use crate::timers::{Timer, Timers};
 use crate::Sid;
 
 /// The engine handler behind [`SocketIo`](crate::SocketIo).
@@ -26,20 +41,18 @@ pub struct SioHandler {
     pub(crate) core: Arc<ServerCore>,
 }
 
-/// Per-connection state owned by the engine's session task.
+/// Per-connection state, owned by the engine's session task.
 pub struct Client {
-    shared: Arc<ClientShared>,
-    decoder: Decoder,
-}
-
-/// The parts of a connection that sockets and tasks share.
-pub(crate) struct ClientShared {
-    pub(crate) engine: engineio::Socket,
+    engine: engineio::Socket,
     core: Arc<ServerCore>,
-    /// The sockets of this connection; `None` once the connection closed (no socket may join
-    /// after that).
-    sockets: Mutex<Option<Vec<SocketRef>>>,
-    connecting: Mutex<Vec<String>>,
+    decoder: Box<dyn PacketDecoder>,
+    /// Sockets connecting (middlewares running) or connected, one per namespace.
+    sockets: Vec<SocketState>,
+    /// Namespaces whose dynamic parent is being asked (async matcher).
+    resolving: Vec<String>,
+    /// The inbox of listener changes, created with the first socket.
+    inbox: Option<(mpsc::Sender<SocketOp>, mpsc::Receiver<SocketOp>)>,
+    timers: Timers,
     /// Socket.IO protocol v4 (Engine.IO v3 clients).
     legacy: bool,
 }
@@ -47,306 +60,463 @@ pub(crate) struct ClientShared {
 impl engineio::Handler for SioHandler {
     type Connection = Client;
 
-    fn on_connect(&self, engine: engineio::Socket, _now: std::time::Instant) -> Client {
+    fn on_connect(&self, engine: engineio::Socket, now: Instant) -> Client {
         let legacy = engine.protocol_version() == ProtocolVersion::V3;
-        let shared = Arc::new(ClientShared {
+        let decoder = self
+            .core
+            .settings
+            .parser
+            .decoder(self.core.config.max_attachments);
+        let mut client = Client {
             engine,
             core: self.core.clone(),
-            sockets: Mutex::new(Some(Vec::new())),
-            connecting: Mutex::new(Vec::new()),
+            decoder,
+            sockets: Vec::new(),
+            resolving: Vec::new(),
+            inbox: None,
+            timers: Timers::default(),
             legacy,
-        });
+        };
         if legacy {
             // Socket.IO v4: the main namespace is joined implicitly.
-            let auth = Value::Object(Default::default());
-            shared.connect("/", auth);
+            client.connect("/", Value::Object(Map::new()), now);
         } else {
-            self.core.timeouts.ensure_started();
-            self.core
-                .timeouts
-                .push(&shared, self.core.config.connect_timeout);
+            client
+                .timers
+                .arm(now + self.core.config.connect_timeout, Timer::Connect);
         }
-        Client {
-            shared,
-            decoder: Decoder::new(self.core.config.max_attachments),
+        client
+    }
+
+    fn on_message(&self, client: &mut Client, data: Data, now: Instant) {
+        client.handle_message(data, now);
+    }
+
+    fn on_command(&self, client: &mut Client, cmd: AppCommand, now: Instant) {
+        match cmd.downcast::<ClientCommand>() {
+            Ok(cmd) => client.handle_command(*cmd, now),
+            Err(_) => tracing::warn!("unknown command for a Socket.IO connection"),
         }
     }
 
-    fn on_message(&self, client: &mut Client, data: Data, _now: std::time::Instant) {
+    fn poll_timeout(&self, client: &Client) -> Option<Instant> {
+        client.timers.next()
+    }
+
+    fn on_timeout(&self, client: &mut Client, now: Instant) {
+        client.handle_timeout(now);
+    }
+
+    fn on_disconnect(&self, client: Client, reason: CloseReason, now: Instant) {
+        client.handle_close(reason.into(), now);
+    }
+}
+
+impl Client {
+    /// An Engine.IO message: decode, route.
+    fn handle_message(&mut self, data: Data, now: Instant) {
+        self.handle_timeout(now);
         let decoded = match data {
-            Data::Text(text) => client.decoder.decode_text(&text),
-            Data::Binary(bytes) => client.decoder.decode_binary(bytes),
+            Data::Text(text) => self.decoder.decode_text(text.as_str()),
+            Data::Binary(bytes) => self.decoder.decode_binary(bytes),
         };
         match decoded {
-            Ok(Some(packet)) => client.shared.on_packet(packet),
+            Ok(Some(packet)) => self.on_packet(packet, now),
             Ok(None) => {}
             Err(e) => {
-                tracing::debug!(sid = %client.shared.engine.sid(), "decode error: {e}");
-                client.shared.close_engine();
+                tracing::debug!(sid = %self.engine.sid(), "decode error: {e}");
+                self.engine.close();
             }
         }
     }
 
-    fn on_disconnect(&self, client: Client, reason: CloseReason, _now: std::time::Instant) {
-        let sockets = client
-            .shared
-            .sockets
-            .lock()
-            .ok()
-            .and_then(|mut s| s.take())
-            .unwrap_or_default();
-        for socket in sockets {
-            socket.close(reason.into());
-        }
-    }
-}
-
-impl ClientShared {
-    fn on_packet(self: &Arc<Self>, packet: Packet) {
+    fn on_packet(&mut self, packet: Packet, now: Instant) {
         if packet.kind == PacketType::Connect {
-            let duplicate = self.find(&packet.nsp).is_some()
-                || self
-                    .connecting
-                    .lock()
-                    .map(|c| c.contains(&packet.nsp))
-                    .unwrap_or(false);
+            let duplicate =
+                self.position(&packet.nsp).is_some() || self.resolving.contains(&packet.nsp);
             if duplicate {
-                self.close_engine();
+                // A second CONNECT for a namespace closes the connection, as Node does.
+                self.engine.close();
                 return;
             }
             let auth = match packet.data {
                 Some(v @ Value::Object(_)) => v,
-                _ => Value::Object(Default::default()),
+                _ => Value::Object(Map::new()),
             };
-            self.connect(&packet.nsp, auth);
+            self.connect(&packet.nsp, auth, now);
             return;
         }
-        match self.find(&packet.nsp) {
-            Some(socket) => socket.on_packet(packet),
+        let Some(i) = self
+            .position(&packet.nsp)
+            .filter(|&i| self.sockets[i].socket.connected())
+        else {
             // A packet for a namespace not joined closes the connection, as Node does.
-            None => self.close_engine(),
-        }
-    }
-
-    fn find(&self, nsp: &str) -> Option<SocketRef> {
-        self.sockets
-            .lock()
-            .ok()?
-            .as_ref()?
-            .iter()
-            .find(|s| s.ns() == nsp)
-            .cloned()
-    }
-
-    /// The CONNECT flow: namespace lookup, middleware, reply, connection handler.
-    fn connect(self: &Arc<Self>, nsp: &str, auth: Value) {
-        let Some(ns) = self.core.namespace_for(nsp) else {
-            self.send_packet(&Packet::connect_error(
-                nsp,
-                json!({ "message": "Invalid namespace" }),
-            ));
+            self.engine.close();
             return;
         };
-        let id = if self.legacy && nsp == "/" {
+        match packet.kind {
+            PacketType::Event | PacketType::BinaryEvent => {
+                if let Some(event) = incoming_event(packet) {
+                    self.drain_inbox();
+                    self.check_event(i, event);
+                }
+            }
+            PacketType::Ack | PacketType::BinaryAck => {
+                let Some(id) = packet.id else { return };
+                let state = &mut self.sockets[i];
+                if let Some((waiter, at)) = state.acks.remove(&id) {
+                    self.timers.disarm(at, Timer::Ack(state.socket.id(), id));
+                    let args = match packet.data {
+                        Some(Value::Array(args)) => args,
+                        _ => Vec::new(),
+                    };
+                    waiter.deliver(args);
+                }
+            }
+            PacketType::Disconnect => {
+                self.close_socket(i, DisconnectReason::ClientNamespaceDisconnect, now)
+            }
+            PacketType::Connect | PacketType::ConnectError => self.engine.close(),
+        }
+    }
+
+    fn position(&self, nsp: &str) -> Option<usize> {
+        self.sockets.iter().position(|s| s.socket.ns() == nsp)
+    }
+
+    fn position_of(&self, sid: Sid) -> Option<usize> {
+        self.sockets.iter().position(|s| s.socket.id() == sid)
+    }
+
+    /// Applies every pending listener change.
+    fn drain_inbox(&mut self) {
+        let Some((_, rx)) = &self.inbox else { return };
+        while let Ok(SocketOp { sid, op }) = rx.try_recv() {
+            if let Some(state) = self.sockets.iter_mut().find(|s| s.socket.id() == sid) {
+                state.apply(op);
+            }
+        }
+    }
+
+    fn inbox_sender(&mut self) -> mpsc::Sender<SocketOp> {
+        self.inbox.get_or_insert_with(mpsc::channel).0.clone()
+    }
+
+    // ----- connect -----
+
+    /// The CONNECT flow: namespace lookup, socket, middlewares, reply, connection handlers.
+    fn connect(&mut self, nsp: &str, auth: Value, now: Instant) {
+        match self.core.lookup(nsp, &auth) {
+            Lookup::Found(ns) => self.start_socket(ns, auth, now),
+            Lookup::NotFound => self.invalid_namespace(nsp),
+            Lookup::Pending(fut) => {
+                self.resolving.push(nsp.to_owned());
+                let engine = self.engine.clone();
+                let nsp = nsp.to_owned();
+                crate::extract::start(async move {
+                    let ns = fut.await;
+                    let cmd = ClientCommand::NamespaceResolved { nsp, auth, ns };
+                    engine.send_command_reliably(Box::new(cmd));
+                });
+            }
+        }
+    }
+
+    fn invalid_namespace(&self, nsp: &str) {
+        let mut data = Map::new();
+        data.insert("message".into(), Value::from("Invalid namespace"));
+        let packet = Packet::connect_error(nsp, Value::Object(data));
+        self.send_control(&packet);
+    }
+
+    fn send_control(&self, packet: &Packet) {
+        let messages = crate::emit::encode(&*self.core.settings.parser, packet);
+        if let Err(e) = self.engine.try_send_all(&messages) {
+            tracing::debug!(sid = %self.engine.sid(), "control packet dropped: {e}");
+        }
+    }
+
+    fn start_socket(&mut self, ns: Namespace, auth: Value, now: Instant) {
+        let id = if self.legacy && ns.name() == "/" {
             self.engine.sid()
         } else {
             Sid::from_random(rand::random::<[u8; 15]>())
         };
         let handshake = Handshake::new(self.engine.request_shared(), auth);
-        let socket = Socket::new_ref(id, ns.clone(), self.clone(), handshake);
-        let middlewares = ns.handlers.middlewares();
+        let inbox = self.inbox_sender();
+        let socket = SocketRef::new(
+            id,
+            ns.clone(),
+            self.engine.clone(),
+            handshake,
+            inbox,
+            false,
+            Value::Object(Map::new()),
+        );
+        self.sockets.push(SocketState::new(socket.clone()));
+        let middlewares = ns.0.handlers.middlewares();
         if middlewares.is_empty() {
-            self.finish_connect(socket);
+            self.finish_connect(id, Ok(()), now);
             return;
         }
-        if let Ok(mut c) = self.connecting.lock() {
-            c.push(nsp.to_owned());
-        }
-        let client = self.clone();
-        tokio::spawn(async move {
+        // The middlewares run now, in this task, up to their first pending await (most are
+        // synchronous); one that waits continues as a task and reports back.
+        let engine = self.engine.clone();
+        let chain = async move {
             for mw in middlewares {
-                let outcome = AssertUnwindSafe(mw(socket.clone())).catch_unwind().await;
-                let outcome = outcome.unwrap_or_else(|_| {
-                    tracing::error!("connect middleware panicked");
-                    Err(MiddlewareError::new("Internal server error"))
-                });
-                if let Err(err) = outcome {
-                    client.done_connecting(socket.ns());
-                    let data = if client.legacy {
-                        err.data
-                            .clone()
-                            .unwrap_or(Value::String(err.message.clone()))
-                    } else {
-                        let mut obj = serde_json::Map::new();
-                        obj.insert("message".into(), Value::String(err.message.clone()));
-                        if let Some(data) = err.data.clone() {
-                            obj.insert("data".into(), data);
-                        }
-                        Value::Object(obj)
-                    };
-                    client.send_packet(&Packet::connect_error(socket.ns(), data));
-                    return;
-                }
+                let step =
+                    futures_util::FutureExt::catch_unwind(AssertUnwindSafe(mw(socket.clone())))
+                        .await
+                        .unwrap_or_else(|_| {
+                            tracing::error!(id = %socket.id(), "connect middleware panicked");
+                            Err(MiddlewareError::new("Internal server error"))
+                        });
+                step?;
             }
-            client.done_connecting(socket.ns());
-            client.finish_connect(socket);
+            Ok(())
+        };
+        let done = now_or_later(chain, move |result| {
+            engine.send_command_reliably(Box::new(ClientCommand::ConnectDone { sid: id, result }));
         });
-    }
-
-    fn done_connecting(&self, nsp: &str) {
-        if let Ok(mut c) = self.connecting.lock() {
-            c.retain(|n| n != nsp);
+        if let Some(result) = done {
+            self.finish_connect(id, result, now);
         }
     }
 
-    fn finish_connect(self: &Arc<Self>, socket: SocketRef) {
+    /// The middlewares of `sid` finished: refuse it, or send the CONNECT reply and run the
+    /// connection handlers.
+    fn finish_connect(&mut self, sid: Sid, result: Result<(), MiddlewareError>, _now: Instant) {
+        let Some(i) = self.position_of(sid) else {
+            return;
+        };
+        let socket = self.sockets[i].socket.clone();
+        if socket.is_closed() {
+            return;
+        }
+        if let Err(err) = result {
+            self.refuse(i, err);
+            return;
+        }
         let reply = if self.legacy {
             Packet::connect(socket.ns(), None)
         } else {
-            Packet::connect(socket.ns(), Some(json!({ "sid": socket.id().as_str() })))
+            let mut data = Map::new();
+            data.insert("sid".into(), Value::from(socket.id().as_str()));
+            Packet::connect(socket.ns(), Some(Value::Object(data)))
         };
-        {
-            // Under the sockets lock: a connection closing meanwhile either sees this socket
-            // (and closes it) or has closed the list (and the socket never joins).
-            let Ok(mut sockets) = self.sockets.lock() else {
-                return;
-            };
-            let Some(list) = sockets.as_mut() else { return };
-            // The CONNECT reply goes out before anything a broadcast may send to the socket.
-            self.send_packet(&reply);
-            socket.set_connected();
-            socket.ns.add_socket(socket.clone());
-            list.push(socket.clone());
-        }
-        if let Some(handler) = socket.ns.handlers.connection_handler() {
+        // The CONNECT reply goes out before anything sent to the socket.
+        self.send_control(&reply);
+        socket.set_connected();
+        socket.nsp().add_socket(socket.clone());
+        self.drain_inbox();
+        for handler in socket.nsp().0.handlers.connection_handlers() {
             if catch_unwind(AssertUnwindSafe(|| handler(socket.clone()))).is_err() {
                 tracing::error!(id = %socket.id(), "connection handler panicked; closing");
-                self.close_engine();
-            }
-        }
-        socket.release_pending();
-    }
-
-    pub(crate) fn remove_socket(&self, nsp: &str) {
-        if let Ok(mut s) = self.sockets.lock() {
-            if let Some(list) = s.as_mut() {
-                list.retain(|socket| socket.ns() != nsp);
+                self.engine.close();
+                return;
             }
         }
     }
 
-    /// Closes the whole connection ("forced close").
-    pub(crate) fn close_engine(&self) {
-        self.engine.close();
+    /// A middleware refused the socket: `connect_error`, and nothing of it stays (rooms it
+    /// joined meanwhile are left).
+    fn refuse(&mut self, i: usize, err: MiddlewareError) {
+        let state = self.sockets.remove(i);
+        let socket = state.socket;
+        socket.set_closed();
+        socket.nsp().adapter().del_all(socket.id());
+        let data = if self.legacy {
+            err.data.unwrap_or(Value::String(err.message))
+        } else {
+            let mut obj = Map::new();
+            obj.insert("message".into(), Value::String(err.message));
+            if let Some(data) = err.data {
+                obj.insert("data".into(), data);
+            }
+            Value::Object(obj)
+        };
+        self.send_control(&Packet::connect_error(socket.ns(), data));
     }
 
-    /// Every namespace gets DISCONNECT, then the connection closes ("forced server close").
-    pub(crate) fn disconnect_all_and_close(&self) {
-        let sockets = self
-            .sockets
-            .lock()
-            .ok()
-            .and_then(|mut s| s.as_mut().map(std::mem::take))
-            .unwrap_or_default();
-        for socket in sockets {
-            self.send_packet(&Packet::disconnect(socket.ns()));
-            socket.close(DisconnectReason::ServerNamespaceDisconnect);
+    // ----- events -----
+
+    /// Runs the packet middlewares of an event, then dispatches it (now, or when async
+    /// middlewares finish).
+    fn check_event(&mut self, i: usize, event: IncomingEvent) {
+        let state = &mut self.sockets[i];
+        let middlewares = state.middlewares();
+        if middlewares.is_empty() {
+            state.dispatch(event);
+            return;
+        }
+        let socket = state.socket.clone();
+        let sid = socket.id();
+        let chain = async move {
+            let mut event = event;
+            for mw in middlewares {
+                event = mw(socket.clone(), event).await?;
+            }
+            Ok(event)
+        };
+        let engine = self.engine.clone();
+        let done = now_or_later(chain, move |result| {
+            engine.send_command_reliably(Box::new(ClientCommand::EventChecked { sid, result }));
+        });
+        if let Some(result) = done {
+            self.event_checked(i, result);
+        }
+    }
+
+    fn event_checked(&mut self, i: usize, result: Result<IncomingEvent, MiddlewareError>) {
+        let state = &mut self.sockets[i];
+        match result {
+            Ok(event) => state.dispatch(event),
+            Err(err) => state.refused(&err),
+        }
+    }
+
+    // ----- commands and timers -----
+
+    fn handle_command(&mut self, cmd: ClientCommand, now: Instant) {
+        self.handle_timeout(now);
+        self.drain_inbox();
+        match cmd {
+            ClientCommand::RegisterAck {
+                sid,
+                id,
+                waiter,
+                timeout,
+            } => match self.position_of(sid) {
+                Some(i) if self.sockets[i].socket.connected() => {
+                    let at = now + timeout;
+                    self.timers.arm(at, Timer::Ack(sid, id));
+                    if let Some((old, old_at)) = self.sockets[i].acks.insert(id, (waiter, at)) {
+                        self.timers.disarm(old_at, Timer::Ack(sid, id));
+                        drop(old);
+                    }
+                }
+                // Gone: dropping the waiter tells the emitter.
+                _ => drop(waiter),
+            },
+            ClientCommand::NotifyOutgoing { sid, event, args } => {
+                if let Some(i) = self.position_of(sid) {
+                    self.sockets[i].notify_outgoing(&event, &args);
+                }
+            }
+            ClientCommand::Disconnect { sid, close } => {
+                let Some(i) = self.position_of(sid) else {
+                    return;
+                };
+                if close {
+                    self.disconnect_all_and_close(now);
+                } else if self.sockets[i].socket.connected() {
+                    let socket = self.sockets[i].socket.clone();
+                    socket.send_control(&Packet::disconnect(socket.ns()));
+                    self.close_socket(i, DisconnectReason::ServerNamespaceDisconnect, now);
+                }
+            }
+            ClientCommand::ConnectDone { sid, result } => self.finish_connect(sid, result, now),
+            ClientCommand::EventChecked { sid, result } => {
+                if let Some(i) = self
+                    .position_of(sid)
+                    .filter(|&i| self.sockets[i].socket.connected())
+                {
+                    self.event_checked(i, result);
+                }
+            }
+            ClientCommand::NamespaceResolved { nsp, auth, ns } => {
+                self.resolving.retain(|n| *n != nsp);
+                match ns {
+                    Some(ns) => self.start_socket(ns, auth, now),
+                    None => self.invalid_namespace(&nsp),
+                }
+            }
+        }
+    }
+
+    /// Fires every deadline due at `now`.
+    fn handle_timeout(&mut self, now: Instant) {
+        while let Some(timer) = self.timers.pop_due(now) {
+            match timer {
+                Timer::Connect => {
+                    if !self.sockets.iter().any(|s| s.socket.connected()) {
+                        tracing::debug!(sid = %self.engine.sid(), "no namespace joined in time");
+                        self.engine.close();
+                    }
+                }
+                Timer::Ack(sid, id) => {
+                    if let Some(i) = self.position_of(sid) {
+                        if let Some((waiter, _)) = self.sockets[i].acks.remove(&id) {
+                            waiter.time_out();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // ----- leaving -----
+
+    /// A socket leaves its namespace: `disconnecting` listeners (rooms readable), rooms left,
+    /// pending acks dropped, `disconnect` listeners.
+    fn close_socket(&mut self, i: usize, reason: DisconnectReason, _now: Instant) {
+        self.drain_inbox();
+        let mut state = self.sockets.remove(i);
+        let socket = state.socket.clone();
+        if !socket.connected() {
+            socket.set_closed();
+            socket.nsp().adapter().del_all(socket.id());
+            return;
+        }
+        state.disconnecting(reason);
+        socket.set_closed();
+        socket.nsp().remove_socket(socket.id());
+        self.timers.forget_socket(socket.id());
+        // Whoever waits for an ack of this socket learns it left.
+        state.acks.clear();
+        state.disconnected(reason);
+    }
+
+    /// Every namespace gets DISCONNECT, then the connection closes (`disconnect(true)`).
+    fn disconnect_all_and_close(&mut self, now: Instant) {
+        while let Some(i) = self.sockets.iter().position(|s| s.socket.connected()) {
+            let socket = self.sockets[i].socket.clone();
+            socket.send_control(&Packet::disconnect(socket.ns()));
+            self.close_socket(i, DisconnectReason::ServerNamespaceDisconnect, now);
         }
         self.engine.close_with(CloseReason::ForcedServerClose);
     }
 
-    fn send_packet(&self, packet: &Packet) {
-        let encoded = socketio_codec::encode(packet);
-        let _ = self.send_encoded(
-            &EncodedPacket {
-                text: encoded.text,
-                attachments: encoded.attachments,
-            },
-            false,
-        );
-    }
-
-    /// Writes one packet: its text message, then one binary message per attachment, all or
-    /// nothing.
-    pub(crate) fn send_encoded(&self, packet: &EncodedPacket, volatile: bool) -> Result<(), Error> {
-        let n = 1 + packet.attachments.len();
-        if volatile && !self.engine.has_room(n) {
-            return Err(Error::QueueFull);
+    /// The connection closed: every socket leaves with its reason.
+    fn handle_close(mut self, reason: DisconnectReason, now: Instant) {
+        self.drain_inbox();
+        // In the order they joined, as Node does.
+        while !self.sockets.is_empty() {
+            self.close_socket(0, reason, now);
         }
-        let text = Data::Text(engineio::Text::new(&packet.text));
-        if packet.attachments.is_empty() {
-            return Ok(self.engine.try_send(text)?);
-        }
-        let mut batch = Vec::with_capacity(n);
-        batch.push(text);
-        batch.extend(packet.attachments.iter().cloned().map(Data::Binary));
-        Ok(self.engine.try_send_batch(batch)?)
-    }
-
-    fn has_sockets(&self) -> bool {
-        let joined = self
-            .sockets
-            .lock()
-            .map(|s| s.as_ref().is_some_and(|l| !l.is_empty()))
-            .unwrap_or(false);
-        let connecting = self
-            .connecting
-            .lock()
-            .map(|c| !c.is_empty())
-            .unwrap_or(false);
-        joined || connecting
     }
 }
 
-/// The connect timeout of every connection, in one queue and one task: deadlines are all
-/// `connect_timeout` after connection, so the queue is in deadline order.
-#[derive(Default)]
-pub(crate) struct ConnectTimeouts {
-    queue: Mutex<VecDeque<(Instant, Weak<ClientShared>)>>,
-    notify: Notify,
-    started: std::sync::atomic::AtomicBool,
-}
-
-impl ConnectTimeouts {
-    fn push(&self, client: &Arc<ClientShared>, timeout: std::time::Duration) {
-        if let Ok(mut q) = self.queue.lock() {
-            q.push_back((Instant::now() + timeout, Arc::downgrade(client)));
-        }
-        self.notify.notify_one();
+/// The name and arguments of an EVENT; `None` for a reserved name (never dispatched) or a
+/// malformed one (the JSON parser refuses those already).
+fn incoming_event(packet: Packet) -> Option<IncomingEvent> {
+    let Some(Value::Array(mut items)) = packet.data else {
+        return None;
+    };
+    if items.is_empty() {
+        return None;
     }
-
-    /// Starts the sweeper task once.
-    pub(crate) fn ensure_started(self: &Arc<Self>) {
-        use std::sync::atomic::Ordering;
-        if self.started.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        let this = self.clone();
-        tokio::spawn(async move {
-            loop {
-                let front = this
-                    .queue
-                    .lock()
-                    .ok()
-                    .and_then(|q| q.front().map(|(at, _)| *at));
-                match front {
-                    None => this.notify.notified().await,
-                    Some(at) if at > Instant::now() => {
-                        // Wake at the deadline; a push never moves the front earlier.
-                        tokio::time::sleep_until(at).await;
-                    }
-                    Some(_) => {
-                        let expired = this.queue.lock().ok().and_then(|mut q| q.pop_front());
-                        if let Some((_, client)) = expired {
-                            if let Some(client) = client.upgrade() {
-                                if !client.has_sockets() {
-                                    client.close_engine();
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        });
+    let event = match items.remove(0) {
+        Value::String(s) => s,
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    if RESERVED_EVENTS.contains(&event.as_str()) {
+        return None;
     }
+    Some(IncomingEvent {
+        event,
+        args: items,
+        ack_id: packet.id,
+    })
 }

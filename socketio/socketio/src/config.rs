@@ -1,15 +1,26 @@
 //! Server configuration, with the Node `socket.io` server's names and defaults.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use engineio::StaticFiles;
+use socketio_codec::{JsonParser, Parser};
 
 /// Socket.IO server settings. `Config::default()` is Node's defaults.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// The Engine.IO settings underneath. Its `path` defaults to `/socket.io` here.
+    /// The path of the server (Node's `path`). Default `/socket.io`. It replaces
+    /// `engine.path`, so that `engine: engineio::Config { .., ..Default::default() }` cannot
+    /// silently move the server to Engine.IO's `/engine.io`.
+    pub path: String,
+    /// The Engine.IO settings underneath (heartbeat, CORS, limits, ...); its `path` is
+    /// ignored (see [`Config::path`]).
     pub engine: engineio::Config,
+    /// The packet parser (Node's `parser`): [`JsonParser`] by default (npm `socket.io-parser`),
+    /// or [`MsgpackParser`](socketio_codec::MsgpackParser) (npm `socket.io-msgpack-parser`).
+    /// Every client must use the same one.
+    pub parser: Arc<dyn Parser>,
     /// How long a connection may stay without joining any namespace before it is closed.
     /// Default 45000 ms, as Node's `connectTimeout`.
     pub connect_timeout: Duration,
@@ -33,10 +44,9 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            engine: engineio::Config {
-                path: "/socket.io".to_owned(),
-                ..engineio::Config::default()
-            },
+            path: "/socket.io".to_owned(),
+            engine: engineio::Config::default(),
+            parser: Arc::new(JsonParser),
             connect_timeout: Duration::from_millis(45_000),
             ack_timeout: Duration::from_millis(30_000),
             max_attachments: 10,
@@ -87,6 +97,7 @@ impl Config {
     /// The Engine.IO settings with the client files of `serve_client` installed.
     pub(crate) fn engine_config(&self) -> engineio::Config {
         let mut engine = self.engine.clone();
+        engine.path = self.path.clone();
         if let Some(dir) = &self.serve_client {
             match Self::load_client_files(dir) {
                 Ok(files) => engine.static_files = Some(std::sync::Arc::new(files)),

@@ -1,161 +1,129 @@
-//! Building outgoing packets: event/ack JSON with binary placeholders, serialized once.
+//! Building the packets of emits and acks, and encoding a packet once for every recipient.
 
-use bytes::Bytes;
+use engineio::{Data, Text};
 use serde::Serialize;
-use socketio_codec::PacketType;
+use socketio_codec::{to_value, Packet, Parser, Value, RESERVED_EVENTS};
 
-use crate::extract::Args;
+use crate::error::EmitError;
 
-/// The arguments of an emit or an ack.
+/// The arguments of an emit or an ack, before serialization.
 pub(crate) enum Payload<'a, T: ?Sized> {
+    /// No argument.
+    None,
     /// One argument.
     One(&'a T),
-    /// A sequence whose items are the arguments (a tuple, a Vec, an array).
+    /// The items of a tuple, `Vec` or array as arguments (a non-sequence is one argument).
     Many(&'a T),
-    /// Raw arguments, placeholders and attachments kept.
-    Raw(&'a Args),
+    /// Arguments already built.
+    Args(Vec<Value>),
 }
 
-/// Serializes `[event?, ...args]`; returns the JSON text and the binary attachments.
-pub(crate) fn args_json<T: Serialize + ?Sized>(
-    event: Option<&str>,
-    payload: Payload<'_, T>,
-) -> Result<(String, Vec<Bytes>), serde_json::Error> {
-    let mut buf = Vec::with_capacity(64);
-    let mut attachments = Vec::new();
-    buf.push(b'[');
-    let mut first = true;
-    if let Some(event) = event {
-        serde_json::to_writer(&mut buf, event)?;
-        first = false;
+impl<T: Serialize + ?Sized> Payload<'_, T> {
+    /// The argument list.
+    pub(crate) fn into_args(self) -> Result<Vec<Value>, EmitError> {
+        Ok(match self {
+            Payload::None => Vec::new(),
+            Payload::One(data) => vec![to_value(data)?],
+            Payload::Many(data) => match to_value(data)? {
+                Value::Array(items) => items,
+                Value::Null => Vec::new(),
+                other => vec![other],
+            },
+            Payload::Args(args) => args,
+        })
     }
-    match payload {
-        Payload::One(value) => {
-            if !first {
-                buf.push(b',');
-            }
-            socketio_codec::write_json_with_binary(&mut buf, value, &mut attachments)?;
-        }
-        Payload::Many(values) => {
-            let mut inner = Vec::with_capacity(32);
-            socketio_codec::write_json_with_binary(&mut inner, values, &mut attachments)?;
-            match inner.as_slice() {
-                [b'[', b']'] => {}
-                [b'[', body @ .., b']'] => {
-                    if !first {
-                        buf.push(b',');
-                    }
-                    buf.extend_from_slice(body);
-                }
-                other => {
-                    if !first {
-                        buf.push(b',');
-                    }
-                    buf.extend_from_slice(other);
-                }
-            }
-        }
-        Payload::Raw(args) => {
-            for value in &args.values {
-                if !first {
-                    buf.push(b',');
-                }
-                first = false;
-                serde_json::to_writer(&mut buf, value)?;
-            }
-            attachments.extend(args.attachments.iter().cloned());
-        }
+}
+
+/// Refuses Node's reserved event names.
+pub(crate) fn check_event(event: &str) -> Result<(), EmitError> {
+    if RESERVED_EVENTS.contains(&event) {
+        return Err(EmitError::ReservedEvent(event.to_owned()));
     }
-    buf.push(b']');
-    // serde_json only writes valid UTF-8.
-    let json = String::from_utf8(buf).unwrap_or_default();
-    Ok((json, attachments))
+    Ok(())
 }
 
-/// An encoded Socket.IO packet, ready for every recipient: one text message and its attachments.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EncodedPacket {
-    /// The text message (`2["ev",...]`, `451-[...]`, ...).
-    pub text: String,
-    /// The binary messages that follow it.
-    pub attachments: Vec<Bytes>,
+/// An EVENT packet `[event, ...args]`.
+pub(crate) fn event_packet(nsp: &str, event: &str, args: Vec<Value>, id: Option<u64>) -> Packet {
+    let mut data = Vec::with_capacity(args.len() + 1);
+    data.push(Value::String(event.to_owned()));
+    data.extend(args);
+    Packet::event(nsp, Value::Array(data), id)
 }
 
-/// Encodes an EVENT (or BINARY_EVENT) packet.
-pub(crate) fn event_packet<T: Serialize + ?Sized>(
-    nsp: &str,
-    event: &str,
-    payload: Payload<'_, T>,
-    id: Option<u64>,
-) -> Result<EncodedPacket, serde_json::Error> {
-    let (json, attachments) = args_json(Some(event), payload)?;
-    let kind = if attachments.is_empty() {
-        PacketType::Event
-    } else {
-        PacketType::BinaryEvent
+/// Splits the data of an EVENT packet into its name and arguments (for listeners).
+pub(crate) fn event_parts(packet: &Packet) -> Option<(String, Vec<Value>)> {
+    let items = packet.data.as_ref()?.as_array()?;
+    let (name, args) = items.split_first()?;
+    let name = match name {
+        Value::String(s) => s.clone(),
+        other => serde_json::to_string(other).unwrap_or_default(),
     };
-    let text = socketio_codec::encode_raw(kind, nsp, id, attachments.len(), &json);
-    Ok(EncodedPacket { text, attachments })
+    Some((name, args.to_vec()))
 }
 
-/// Encodes an ACK (or BINARY_ACK) packet.
-pub(crate) fn ack_packet<T: Serialize + ?Sized>(
-    nsp: &str,
-    payload: Payload<'_, T>,
-    id: u64,
-) -> Result<EncodedPacket, serde_json::Error> {
-    let (json, attachments) = args_json(None, payload)?;
-    let kind = if attachments.is_empty() {
-        PacketType::Ack
-    } else {
-        PacketType::BinaryAck
-    };
-    let text = socketio_codec::encode_raw(kind, nsp, Some(id), attachments.len(), &json);
-    Ok(EncodedPacket { text, attachments })
+/// The Engine.IO messages of a packet, encoded once: shared buffers, cloned per recipient.
+pub(crate) fn encode(parser: &dyn Parser, packet: &Packet) -> Vec<Data> {
+    let messages = parser.encode(packet);
+    let mut out = Vec::with_capacity(usize::from(messages.text.is_some()) + messages.binary.len());
+    if let Some(text) = messages.text {
+        out.push(Data::Text(Text::new(&text)));
+    }
+    out.extend(messages.binary.into_iter().map(Data::Binary));
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
 
     #[test]
-    fn one_many_raw() {
-        let (json, att) =
-            args_json(Some("ev"), Payload::One(&serde_json::json!({"b":1,"a":2}))).unwrap();
-        assert_eq!(json, r#"["ev",{"b":1,"a":2}]"#);
-        assert!(att.is_empty());
-        let (json, _) = args_json(Some("ev"), Payload::Many(&(1, "x", [true]))).unwrap();
-        assert_eq!(json, r#"["ev",1,"x",[true]]"#);
-        let (json, _) = args_json(Some("ev"), Payload::Many(&Vec::<u32>::new())).unwrap();
-        assert_eq!(json, r#"["ev"]"#);
-        let (json, _) = args_json(None, Payload::Many(&Vec::<u32>::new())).unwrap();
-        assert_eq!(json, "[]");
-        let (json, _) = args_json(None, Payload::Many(&7)).unwrap();
-        assert_eq!(json, "[7]", "a non-sequence is one argument");
-        let args = Args {
-            values: vec![serde_json::json!({"_placeholder":true,"num":0})],
-            attachments: vec![Bytes::from_static(&[1, 2])],
-        };
-        let p = event_packet::<()>("/", "back", Payload::Raw(&args), None).unwrap();
-        assert_eq!(p.text, r#"51-["back",{"_placeholder":true,"num":0}]"#);
-        assert_eq!(p.attachments.len(), 1);
+    fn payload_shapes() {
+        assert_eq!(
+            Payload::<()>::None.into_args().unwrap(),
+            Vec::<Value>::new()
+        );
+        assert_eq!(
+            Payload::One(&(1, "x")).into_args().unwrap(),
+            vec![Value::from(vec![Value::from(1), Value::from("x")])]
+        );
+        assert_eq!(
+            Payload::Many(&(1, "x")).into_args().unwrap(),
+            vec![Value::from(1), Value::from("x")]
+        );
+        assert_eq!(Payload::Many(&()).into_args().unwrap(), Vec::<Value>::new());
+        assert_eq!(Payload::Many(&7).into_args().unwrap(), vec![Value::from(7)]);
     }
 
     #[test]
-    fn binary_becomes_attachments() {
-        let p = event_packet(
-            "/admin",
-            "bin",
-            Payload::Many(&(Bytes::from_static(&[1, 2, 3]), 5)),
-            Some(7),
-        )
-        .unwrap();
+    fn reserved_names() {
+        assert!(check_event("disconnect").is_err());
+        assert!(check_event("message").is_ok());
+    }
+
+    #[test]
+    fn one_encoding_for_every_recipient() {
+        let args = vec![Value::from(Bytes::from_static(&[1, 2]))];
+        let packet = event_packet("/admin", "bin", args, Some(7));
+        let messages = encode(&socketio_codec::JsonParser, &packet);
+        assert_eq!(messages.len(), 2);
+        let Data::Text(text) = &messages[0] else {
+            panic!("text first")
+        };
         assert_eq!(
-            p.text,
-            r#"51-/admin,7["bin",{"_placeholder":true,"num":0},5]"#
+            text.as_str(),
+            r#"51-/admin,7["bin",{"_placeholder":true,"num":0}]"#
         );
-        assert_eq!(p.attachments, vec![Bytes::from_static(&[1, 2, 3])]);
-        let a = ack_packet("/", Payload::One(&"ok"), 3).unwrap();
-        assert_eq!(a.text, r#"33["ok"]"#);
+        let again = messages.clone();
+        let (Data::Text(a), Data::Text(b)) = (&messages[0], &again[0]) else {
+            panic!("text")
+        };
+        assert_eq!(
+            a.framed().as_bytes().as_ptr(),
+            b.framed().as_bytes().as_ptr()
+        );
+        let (name, args) = event_parts(&packet).unwrap();
+        assert_eq!(name, "bin");
+        assert!(args[0].is_binary());
     }
 }

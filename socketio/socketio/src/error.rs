@@ -1,28 +1,33 @@
 //! The errors of the Socket.IO layer.
 
-use bytes::Bytes;
-use serde_json::Value;
+use socketio_adapter::AdapterError;
+use socketio_codec::{Value, ValueError};
 
-/// An error of the `socketio` layer.
+/// Why an emit did not go out. The plain `emit` methods log it (`tracing`, at `debug`) and go
+/// on, as Node's `emit` cannot fail at the call site; the `try_emit` methods return it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
-    /// The data could not be serialized to JSON.
+pub enum EmitError {
+    /// The data could not be serialized.
     #[error("serialization failed: {0}")]
-    Serialize(#[from] serde_json::Error),
-    /// The socket is disconnected.
+    Serialize(#[from] ValueError),
+    /// The socket is not connected (any more): nothing to do.
     #[error("socket disconnected")]
     Disconnected,
-    /// The connection's outgoing queue is full (a slow or vanished peer).
+    /// The connection's outgoing queue is full (`max_buffered_packets`): a slow or vanished
+    /// peer. The packet is dropped.
     #[error("outgoing queue full")]
     QueueFull,
+    /// The event name is one of the reserved names (`connect`, `disconnect`, ...).
+    #[error("\"{0}\" is a reserved event name")]
+    ReservedEvent(String),
 }
 
-impl From<engineio::Error> for Error {
+impl From<engineio::Error> for EmitError {
     fn from(e: engineio::Error) -> Self {
         match e {
-            engineio::Error::QueueFull => Error::QueueFull,
-            _ => Error::Disconnected,
+            engineio::Error::QueueFull => EmitError::QueueFull,
+            _ => EmitError::Disconnected,
         }
     }
 }
@@ -31,7 +36,7 @@ impl From<engineio::Error> for Error {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AckError {
-    /// No answer within the timeout.
+    /// No answer within the timeout (Node's message).
     #[error("operation has timed out")]
     Timeout,
     /// The socket disconnected before answering.
@@ -39,13 +44,18 @@ pub enum AckError {
     Disconnected,
     /// The emit itself failed.
     #[error(transparent)]
-    Send(#[from] Error),
+    Emit(#[from] EmitError),
     /// The answer does not deserialize into the requested type.
     #[error("ack data does not match the expected type: {0}")]
-    Decode(serde_json::Error),
+    Decode(ValueError),
+    /// Other servers of the cluster could not be asked or did not answer.
+    #[error(transparent)]
+    Adapter(#[from] AdapterError),
 }
 
-/// A connect middleware's refusal: the client gets `connect_error` with this `message` and `data`.
+/// A middleware's refusal. For a connect middleware the client gets `connect_error` with this
+/// `message` and `data`; for a packet middleware (`socket.use`) the event is dropped and the
+/// socket's error listeners get it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MiddlewareError {
     /// Seen by the client as `err.message`.
@@ -64,8 +74,8 @@ impl MiddlewareError {
     }
 
     /// Adds `data` to the refusal.
-    pub fn with_data(mut self, data: Value) -> Self {
-        self.data = Some(data);
+    pub fn with_data(mut self, data: impl Into<Value>) -> Self {
+        self.data = Some(data.into());
         self
     }
 }
@@ -82,24 +92,8 @@ impl std::error::Error for MiddlewareError {}
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ExtractError {
-    /// The event arguments do not deserialize into the requested type.
+    /// The event arguments do not deserialize into the requested type (binary into
+    /// `serde_json::Value`, for one: use [`Value`](crate::Value), which keeps binary).
     #[error("event data does not match the expected type: {0}")]
-    Data(serde_json::Error),
-}
-
-/// One answer to an emit with ack: the arguments the peer passed to its ack callback.
-#[derive(Clone, Debug, PartialEq)]
-pub struct AckResponse {
-    /// The ack arguments (binary values as placeholders, see `attachments`).
-    pub args: Vec<Value>,
-    /// The binary attachments the placeholders point to.
-    pub attachments: Vec<Bytes>,
-}
-
-impl AckResponse {
-    /// Deserializes the answer: the only argument when there is one, the argument array otherwise.
-    /// Binary placeholders are inlined first, so `Bytes`/`Vec<u8>` fields work.
-    pub fn deserialize<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        crate::extract::deserialize_args(&self.args, &self.attachments)
-    }
+    Data(ValueError),
 }

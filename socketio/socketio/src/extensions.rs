@@ -1,12 +1,14 @@
-//! Typed per-socket data (Node's `socket.data`), allocated only when used.
+//! Typed per-socket state that stays on this server, allocated only when used.
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
-use std::sync::RwLock;
+
+use parking_lot::RwLock;
 
 type Map = HashMap<TypeId, Box<dyn Any + Send + Sync>>;
 
-/// A map from type to value, one value per type.
+/// A map from type to value, one value per type: Rust state attached to a socket that is not
+/// serialized (for state other servers may read, use `socket.data`).
 #[derive(Default)]
 pub struct Extensions {
     map: RwLock<Option<Box<Map>>>,
@@ -15,7 +17,7 @@ pub struct Extensions {
 impl Extensions {
     /// Stores a value, returning the previous one of that type.
     pub fn insert<T: Send + Sync + 'static>(&self, value: T) -> Option<T> {
-        let mut guard = self.map.write().ok()?;
+        let mut guard = self.map.write();
         let map = guard.get_or_insert_with(Default::default);
         map.insert(TypeId::of::<T>(), Box::new(value))
             .and_then(|old| old.downcast::<T>().ok().map(|b| *b))
@@ -23,7 +25,7 @@ impl Extensions {
 
     /// A clone of the value of that type.
     pub fn get<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {
-        let guard = self.map.read().ok()?;
+        let guard = self.map.read();
         guard
             .as_ref()?
             .get(&TypeId::of::<T>())?
@@ -33,7 +35,7 @@ impl Extensions {
 
     /// Removes the value of that type.
     pub fn remove<T: Send + Sync + 'static>(&self) -> Option<T> {
-        let mut guard = self.map.write().ok()?;
+        let mut guard = self.map.write();
         guard
             .as_mut()?
             .remove(&TypeId::of::<T>())
@@ -41,16 +43,17 @@ impl Extensions {
     }
 
     /// Changes the value of that type in place (inserting `T::default()` first if absent).
-    pub fn update<T: Default + Send + Sync + 'static, R>(
-        &self,
-        f: impl FnOnce(&mut T) -> R,
-    ) -> Option<R> {
-        let mut guard = self.map.write().ok()?;
+    pub fn update<T: Default + Send + Sync + 'static, R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        let mut guard = self.map.write();
         let map = guard.get_or_insert_with(Default::default);
         let entry = map
             .entry(TypeId::of::<T>())
             .or_insert_with(|| Box::new(T::default()));
-        entry.downcast_mut::<T>().map(f)
+        match entry.downcast_mut::<T>() {
+            Some(value) => f(value),
+            // Unreachable: the entry of `TypeId::of::<T>()` always holds a `T`.
+            None => f(&mut T::default()),
+        }
     }
 }
 
@@ -77,7 +80,7 @@ mod tests {
                 v.push(1);
                 v.len()
             }),
-            Some(1)
+            1
         );
         assert_eq!(ext.get::<Vec<u8>>(), Some(vec![1]));
         assert_eq!(ext.remove::<String>(), Some("x".into()));

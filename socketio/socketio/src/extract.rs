@@ -7,7 +7,7 @@
 //!
 //! fn register(socket: SocketRef) {
 //!     socket.on("chat", |socket: SocketRef, Data(msg): Data<String>, ack: AckSender| {
-//!         let _ = ack.send(&format!("{} got {msg}", socket.id()));
+//!         ack.send(&format!("{} got {msg}", socket.id()));
 //!     });
 //!     socket.on("slow", |Data(n): Data<u64>| async move {
 //!         tokio::time::sleep(std::time::Duration::from_millis(n)).await;
@@ -18,15 +18,19 @@
 //! Sync handlers run in the connection's task, in the order events arrived; async handlers are
 //! started in that order, up to their first pending await, in that task (their awaits then
 //! interleave, as in Node); only a handler that actually waits is spawned.
+//!
+//! Several handlers may listen to one event (`on` adds a listener, as in Node); they run in
+//! the order they were added and share one [`AckSender`]: the first answer is sent.
 
 use std::future::Future;
 
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use socketio_codec::{from_value, Value, ValueError};
 
 use crate::ack::AckSender;
 use crate::error::ExtractError;
+use crate::namespace::Namespace;
 use crate::socket::SocketRef;
 
 /// Everything known about one incoming event.
@@ -36,12 +40,10 @@ pub struct EventParts {
     pub socket: SocketRef,
     /// The event name.
     pub event: String,
-    /// The arguments after the name (binary values as placeholders).
+    /// The arguments after the name (binary values inline).
     pub args: Vec<Value>,
-    /// The binary attachments.
-    pub attachments: Vec<Bytes>,
-    /// The ack id, when the client wants an answer.
-    pub ack_id: Option<u64>,
+    /// The ack of the event (shared by every listener of this event).
+    pub(crate) ack: AckSender,
 }
 
 /// Builds a value from an incoming event.
@@ -51,26 +53,77 @@ pub trait FromEvent: Sized {
 }
 
 /// The event arguments, deserialized: the only argument when there is one, the argument
-/// array otherwise (use a tuple for several). Binary values deserialize into `Bytes`/`Vec<u8>`.
-/// The handler is not called when the data does not match.
+/// array otherwise (use a tuple for several). Binary values deserialize into `Bytes`,
+/// `Vec<u8>` or [`Value`](crate::Value) (which keeps them binary); into `serde_json::Value`
+/// they are an error, never silently turned into arrays of numbers. The handler is not called
+/// when the data does not match (see [`TryData`]).
 #[derive(Clone, Debug)]
 pub struct Data<T>(pub T);
 
 /// Like [`Data`], but the handler gets the error instead of not being called.
 #[derive(Debug)]
-pub struct TryData<T>(pub Result<T, serde_json::Error>);
+pub struct TryData<T>(pub Result<T, ValueError>);
 
-/// The raw arguments (binary kept as placeholders + attachments): re-emit them unchanged with
-/// [`SocketRef::emit_args`](crate::SocketRef::emit_args).
+/// The raw arguments after the event name, binary inline: re-emit them, or a part of them,
+/// unchanged.
+///
+/// ```
+/// use socketio::{Args, SocketRef};
+///
+/// fn register(socket: &SocketRef) {
+///     // `socket.emit("file", received.file)`: the field keeps its binary.
+///     socket.on("upload", |socket: SocketRef, args: Args| {
+///         socket.emit("file", &args.field(0, "file"));
+///     });
+/// }
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Args {
-    /// The arguments after the event name.
-    pub values: Vec<Value>,
-    /// The binary attachments the placeholders point to.
-    pub attachments: Vec<Bytes>,
+pub struct Args(pub Vec<Value>);
+
+impl Args {
+    /// The `i`-th argument (`Null` when absent).
+    pub fn get(&self, i: usize) -> Value {
+        self.0.get(i).cloned().unwrap_or_default()
+    }
+
+    /// The field `key` of the `i`-th argument (`Null` when absent).
+    pub fn field(&self, i: usize, key: &str) -> Value {
+        self.0
+            .get(i)
+            .and_then(|v| v.get(key))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The `i`-th argument as a string, when it is one.
+    pub fn str(&self, i: usize) -> Option<&str> {
+        self.0.get(i).and_then(Value::as_str)
+    }
+
+    /// The arguments from `from` on.
+    pub fn skip(&self, from: usize) -> Args {
+        Args(self.0.iter().skip(from).cloned().collect())
+    }
+
+    /// Deserializes the arguments as [`Data`] does.
+    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, ValueError> {
+        deserialize_args(&self.0)
+    }
 }
 
-/// The binary attachments of the event, in order.
+impl From<Vec<Value>> for Args {
+    fn from(values: Vec<Value>) -> Self {
+        Args(values)
+    }
+}
+
+impl From<&Args> for Args {
+    fn from(args: &Args) -> Self {
+        args.clone()
+    }
+}
+
+/// Every binary value of the arguments, depth first.
 #[derive(Clone, Debug)]
 pub struct Bin(pub Vec<Bytes>);
 
@@ -78,23 +131,16 @@ pub struct Bin(pub Vec<Bytes>);
 #[derive(Clone, Debug)]
 pub struct EventName(pub String);
 
-pub(crate) fn deserialize_args<T: DeserializeOwned>(
-    args: &[Value],
-    attachments: &[Bytes],
-) -> Result<T, serde_json::Error> {
-    let mut value = match args {
-        [one] => one.clone(),
-        many => Value::Array(many.to_vec()),
-    };
-    if !attachments.is_empty() {
-        socketio_codec::inline_attachments(&mut value, attachments);
+pub(crate) fn deserialize_args<T: DeserializeOwned>(args: &[Value]) -> Result<T, ValueError> {
+    match args {
+        [one] => T::deserialize(one),
+        many => from_value(Value::Array(many.to_vec())),
     }
-    serde_json::from_value(value)
 }
 
 impl<T: DeserializeOwned> FromEvent for Data<T> {
     fn from_event(parts: &EventParts) -> Result<Self, ExtractError> {
-        deserialize_args(&parts.args, &parts.attachments)
+        deserialize_args(&parts.args)
             .map(Data)
             .map_err(ExtractError::Data)
     }
@@ -102,22 +148,30 @@ impl<T: DeserializeOwned> FromEvent for Data<T> {
 
 impl<T: DeserializeOwned> FromEvent for TryData<T> {
     fn from_event(parts: &EventParts) -> Result<Self, ExtractError> {
-        Ok(TryData(deserialize_args(&parts.args, &parts.attachments)))
+        Ok(TryData(deserialize_args(&parts.args)))
     }
 }
 
 impl FromEvent for Args {
     fn from_event(parts: &EventParts) -> Result<Self, ExtractError> {
-        Ok(Args {
-            values: parts.args.clone(),
-            attachments: parts.attachments.clone(),
-        })
+        Ok(Args(parts.args.clone()))
+    }
+}
+
+fn collect_binary(value: &Value, out: &mut Vec<Bytes>) {
+    match value {
+        Value::Binary(b) => out.push(b.clone()),
+        Value::Array(items) => items.iter().for_each(|v| collect_binary(v, out)),
+        Value::Object(map) => map.values().for_each(|v| collect_binary(v, out)),
+        _ => {}
     }
 }
 
 impl FromEvent for Bin {
     fn from_event(parts: &EventParts) -> Result<Self, ExtractError> {
-        Ok(Bin(parts.attachments.clone()))
+        let mut out = Vec::new();
+        parts.args.iter().for_each(|v| collect_binary(v, &mut out));
+        Ok(Bin(out))
     }
 }
 
@@ -135,7 +189,39 @@ impl FromEvent for SocketRef {
 
 impl FromEvent for AckSender {
     fn from_event(parts: &EventParts) -> Result<Self, ExtractError> {
-        Ok(AckSender::new(parts.socket.clone(), parts.ack_id))
+        Ok(parts.ack.clone())
+    }
+}
+
+/// The namespace of the socket (Node's `socket.nsp`).
+impl FromEvent for Namespace {
+    fn from_event(parts: &EventParts) -> Result<Self, ExtractError> {
+        Ok(parts.socket.nsp())
+    }
+}
+
+/// Runs the synchronous start of a future now, in the caller's task and order (as Node runs
+/// an async handler up to its first await); only a future that actually waits becomes a task.
+pub(crate) fn start<F: Future<Output = ()> + Send + 'static>(fut: F) {
+    let _ = now_or_later(fut, |()| {});
+}
+
+/// Polls `fut` once, in this task: its output when it is ready at once; otherwise it goes on
+/// as a task that hands its output to `later`.
+pub(crate) fn now_or_later<T, F, L>(fut: F, later: L) -> Option<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    L: FnOnce(T) + Send + 'static,
+    T: Send + 'static,
+{
+    let mut fut = Box::pin(fut);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match fut.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(out) => Some(out),
+        std::task::Poll::Pending => {
+            tokio::spawn(async move { later(fut.await) });
+            None
+        }
     }
 }
 
@@ -190,13 +276,7 @@ macro_rules! impl_handler {
                         }
                     };
                 )*
-                // Run the synchronous start of the handler now, in arrival order (as Node
-                // does); only a handler that actually waits becomes a task.
-                let mut fut = Box::pin((self)($($ty,)*));
-                let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-                if fut.as_mut().poll(&mut cx).is_pending() {
-                    tokio::spawn(fut);
-                }
+                start((self)($($ty,)*));
             }
         }
     };
@@ -207,6 +287,7 @@ impl_handler!(A1);
 impl_handler!(A1, A2);
 impl_handler!(A1, A2, A3);
 impl_handler!(A1, A2, A3, A4);
+impl_handler!(A1, A2, A3, A4, A5);
 
 /// Object-safe form of [`EventHandler`], stored per socket.
 pub(crate) trait ErasedHandler: Send + Sync + 'static {

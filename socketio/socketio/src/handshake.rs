@@ -4,7 +4,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde_json::{Map, Value};
+use socketio_adapter::HandshakeInfo;
+use socketio_codec::{Map, Value};
 
 /// What the client sent when it connected. The request head is shared with the Engine.IO
 /// session (one copy per connection, whatever the number of namespaces).
@@ -64,15 +65,105 @@ impl Handshake {
             .unwrap_or(0)
     }
 
-    /// The query as a JSON object of strings.
-    pub fn query_object(&self) -> Value {
+    /// The query as an object of strings (the first value of a repeated key).
+    pub fn query_object(&self) -> Map {
         let mut map = Map::new();
         for (k, v) in &self.query {
             map.entry(k.clone())
                 .or_insert_with(|| Value::String(v.clone()));
         }
-        Value::Object(map)
+        map
     }
+
+    /// Whether the request came from another origin (Node's `xdomain`: an `Origin` header).
+    pub fn xdomain(&self) -> bool {
+        self.head.headers.contains_key(http::header::ORIGIN)
+    }
+
+    /// Whether the connection was encrypted (Node's `secure`): only known behind a proxy that
+    /// says so with `X-Forwarded-Proto: https`; a plain listener is not.
+    pub fn secure(&self) -> bool {
+        self.head
+            .headers
+            .get("x-forwarded-proto")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
+    }
+
+    /// The handshake time as JavaScript's `Date#toString()` writes it (Node's `time`), in UTC:
+    /// `"Mon Nov 30 2026 15:38:29 GMT+0000 (Coordinated Universal Time)"`.
+    pub fn time_string(&self) -> String {
+        js_date_string(self.issued())
+    }
+
+    /// The handshake in the serializable shape of Node's `socket.handshake` (what `fetchSockets`
+    /// reports across servers).
+    pub fn to_info(&self) -> HandshakeInfo {
+        let mut headers = Map::new();
+        for (name, value) in &self.head.headers {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            match headers.get_mut(name.as_str()) {
+                // Repeated headers are joined, as Node joins most of them.
+                Some(Value::String(existing)) => {
+                    existing.push_str(", ");
+                    existing.push_str(&value);
+                }
+                _ => {
+                    headers.insert(name.as_str().to_owned(), Value::String(value));
+                }
+            }
+        }
+        HandshakeInfo {
+            headers,
+            time: self.time_string(),
+            address: self
+                .address()
+                .map(|a| a.ip().to_string())
+                .unwrap_or_default(),
+            xdomain: self.xdomain(),
+            secure: self.secure(),
+            issued: self.issued(),
+            url: self.url().to_owned(),
+            query: self.query_object(),
+            auth: self.auth.clone(),
+        }
+    }
+}
+
+/// `Date#toString()` of a time in milliseconds since the epoch, in UTC.
+pub(crate) fn js_date_string(ms: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let secs = ms / 1000;
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{} {} {:02} {} {:02}:{:02}:{:02} GMT+0000 (Coordinated Universal Time)",
+        DAYS[(days % 7) as usize],
+        MONTHS[(month - 1) as usize],
+        day,
+        year,
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// Year, month (1-12) and day (1-31) of a day count since 1970-01-01 (Howard Hinnant's
+/// algorithm, for days after the epoch).
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    (year, month, day)
 }
 
 /// Parses `a=1&b=x%20y` (percent-decoding, `+` as space).
@@ -113,6 +204,23 @@ fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn javascript_date_strings() {
+        assert_eq!(
+            js_date_string(0),
+            "Thu Jan 01 1970 00:00:00 GMT+0000 (Coordinated Universal Time)"
+        );
+        // Seen from Node: `new Date(1796053109451).toString()` in UTC.
+        assert_eq!(
+            js_date_string(1_796_053_109_451),
+            "Mon Nov 30 2026 15:38:29 GMT+0000 (Coordinated Universal Time)"
+        );
+        assert_eq!(
+            js_date_string(951_782_400_000),
+            "Tue Feb 29 2000 00:00:00 GMT+0000 (Coordinated Universal Time)"
+        );
+    }
 
     #[test]
     fn query_decoding() {

@@ -1,74 +1,180 @@
-//! The server: namespaces registry, configuration, and the Engine.IO server underneath.
+//! The server: the namespaces registry, the settings every namespace shares, and the
+//! Engine.IO server underneath.
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+use std::time::Duration;
 
 use engineio::{EngineIo, IntoEngineIo};
+use parking_lot::RwLock;
 use serde::Serialize;
+use socketio_adapter::{AdapterFactory, Room};
+use socketio_adapter_memory::MemoryAdapter;
+use socketio_codec::{Parser, Value};
 
 use crate::ack::BroadcastAcks;
-use crate::adapter::{AdapterFactory, MemoryAdapter, RemoteSocket};
-use crate::client::{ConnectTimeouts, SioHandler};
-use crate::error::{Error, MiddlewareError};
+use crate::client::SioHandler;
+use crate::error::{AckError, EmitError};
 use crate::extract::Args;
-use crate::namespace::{Namespace, NsHandlers};
-use crate::operators::BroadcastOperators;
-use crate::socket::SocketRef;
+use crate::listeners::BoxFuture;
+use crate::namespace::{AsyncMatcher, ConnectionHandler, Matcher, Namespace, NsHandlers, NsKind};
+use crate::operators::{BroadcastOperators, RemoteSocket};
+use crate::rooms::IntoRooms;
 use crate::Config;
 
-type Matcher = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+/// What every namespace of a server shares (no back reference to the registry).
+#[derive(Debug)]
+pub(crate) struct Settings {
+    pub(crate) parser: Arc<dyn Parser>,
+    pub(crate) ack_timeout: Duration,
+}
 
 pub(crate) struct ServerCore {
     pub(crate) config: Config,
-    namespaces: RwLock<HashMap<String, Arc<Namespace>>>,
-    dynamic: RwLock<Vec<(Matcher, Arc<NsHandlers>)>>,
+    pub(crate) settings: Arc<Settings>,
+    /// Plain namespaces (static, and children of dynamic parents) by name.
+    namespaces: RwLock<HashMap<String, Namespace>>,
+    /// Dynamic parents, in the order they were added.
+    parents: RwLock<Vec<Namespace>>,
     adapter: AdapterFactory,
-    pub(crate) timeouts: Arc<ConnectTimeouts>,
+}
+
+/// The namespace a CONNECT names.
+pub(crate) enum Lookup {
+    /// It exists, or a dynamic parent just made it.
+    Found(Namespace),
+    /// Nothing serves it: "Invalid namespace".
+    NotFound,
+    /// An async dynamic matcher decides.
+    Pending(BoxFuture<Option<Namespace>>),
 }
 
 impl ServerCore {
-    /// The namespace a CONNECT names: a static one, or a new child of a matching dynamic one.
-    pub(crate) fn namespace_for(&self, name: &str) -> Option<Arc<Namespace>> {
-        if let Some(ns) = self.namespaces.read().ok()?.get(name) {
-            return Some(ns.clone());
-        }
-        let handlers = self
-            .dynamic
-            .read()
-            .ok()?
-            .iter()
-            .find(|(matches, _)| matches(name))
-            .map(|(_, h)| h.clone())?;
-        let mut map = self.namespaces.write().ok()?;
-        let ns = map.entry(name.to_owned()).or_insert_with(|| {
-            Namespace::new(name, handlers, &self.adapter, self.config.ack_timeout)
-        });
-        Some(ns.clone())
+    fn plain(&self, name: &str, handlers: Arc<NsHandlers>) -> Namespace {
+        let ns = Namespace::new(
+            name,
+            self.settings.clone(),
+            handlers,
+            &self.adapter,
+            NsKind::Plain,
+        );
+        init_adapter(&ns);
+        ns
     }
 
-    fn get_or_create(&self, name: &str) -> Arc<Namespace> {
-        if let Some(ns) = self
-            .namespaces
+    /// The existing namespace `name`, or a new child of the first parent whose sync matcher
+    /// takes it.
+    fn existing_or_sync_child(&self, name: &str) -> Option<Namespace> {
+        if let Some(ns) = self.namespaces.read().get(name) {
+            return Some(ns.clone());
+        }
+        let parents = self.parents.read().clone();
+        let parent = parents
+            .into_iter()
+            .find(|p| matches!(p.matcher(), Some(Matcher::Sync(m)) if m(name)))?;
+        Some(self.child(&parent, name))
+    }
+
+    /// The child `name` of `parent` (created once).
+    fn child(&self, parent: &Namespace, name: &str) -> Namespace {
+        let mut map = self.namespaces.write();
+        if let Some(ns) = map.get(name) {
+            return ns.clone();
+        }
+        let ns = self.plain(name, parent.0.handlers.clone());
+        map.insert(name.to_owned(), ns.clone());
+        drop(map);
+        parent.add_child(ns.clone());
+        ns
+    }
+
+    /// The namespace a CONNECT names (Node's `_checkNamespace`): a known one, or a child of a
+    /// dynamic parent, asking async matchers in order.
+    pub(crate) fn lookup(self: &Arc<Self>, name: &str, auth: &Value) -> Lookup {
+        if let Some(ns) = self.existing_or_sync_child(name) {
+            return Lookup::Found(ns);
+        }
+        let asyncs: Vec<(Namespace, AsyncMatcher)> = self
+            .parents
             .read()
-            .ok()
-            .and_then(|m| m.get(name).cloned())
-        {
+            .iter()
+            .filter_map(|p| match p.matcher() {
+                Some(Matcher::Async(m)) => Some((p.clone(), m.clone())),
+                _ => None,
+            })
+            .collect();
+        if asyncs.is_empty() {
+            return Lookup::NotFound;
+        }
+        let core = self.clone();
+        let name = name.to_owned();
+        let auth = auth.clone();
+        Lookup::Pending(Box::pin(async move {
+            for (parent, matcher) in asyncs {
+                if matcher(name.clone(), auth.clone()).await {
+                    return Some(core.child(&parent, &name));
+                }
+            }
+            None
+        }))
+    }
+
+    /// `io.of(name)`: the namespace, a child of a parent whose sync matcher takes the name, or
+    /// a new plain namespace.
+    pub(crate) fn of(&self, name: &str) -> Namespace {
+        if let Some(ns) = self.existing_or_sync_child(name) {
             return ns;
         }
-        let mut map = match self.namespaces.write() {
-            Ok(m) => m,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut map = self.namespaces.write();
         map.entry(name.to_owned())
-            .or_insert_with(|| {
-                Namespace::new(name, Arc::default(), &self.adapter, self.config.ack_timeout)
-            })
+            .or_insert_with(|| self.plain(name, Arc::default()))
             .clone()
+    }
+
+    fn add_parent(&self, matcher: Matcher) -> Namespace {
+        let ns = Namespace::new(
+            "",
+            self.settings.clone(),
+            Arc::default(),
+            &self.adapter,
+            NsKind::Parent {
+                matcher,
+                children: RwLock::new(Vec::new()),
+            },
+        );
+        self.parents.write().push(ns.clone());
+        ns
+    }
+
+    fn all(&self) -> Vec<Namespace> {
+        self.namespaces.read().values().cloned().collect()
     }
 }
 
-/// A Socket.IO server. Cheap to clone; mount it with an integration (or [`SocketIo::serve`]).
+/// Starts a namespace's adapter; a failure is logged (the adapter keeps serving this server).
+fn init_adapter(ns: &Namespace) {
+    let init = ns.adapter().init();
+    let name = ns.name().to_owned();
+    let run = async move {
+        if let Err(e) = init.await {
+            tracing::warn!(nsp = %name, "adapter init failed: {e}");
+        }
+    };
+    if tokio::runtime::Handle::try_current().is_ok() {
+        crate::extract::start(run);
+    } else {
+        // No runtime yet (a namespace made before the server runs): the memory adapter's init
+        // is ready at once; another adapter's init must not need a runtime to start (its
+        // connection logic retries on its own).
+        let mut run = Box::pin(run);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let _ = run.as_mut().poll(&mut cx);
+    }
+}
+
+/// A Socket.IO server (Node's `Server`). Cheap to clone; mount it with an integration (or
+/// [`SocketIo::serve`]).
 #[derive(Clone)]
 pub struct SocketIo {
     core: Arc<ServerCore>,
@@ -78,49 +184,93 @@ pub struct SocketIo {
 impl SocketIo {
     /// A server with this configuration and the in-memory adapter.
     pub fn new(config: Config) -> Self {
-        Self::with_adapter(config, Arc::new(|ns| Arc::new(MemoryAdapter::new(ns))))
+        Self::with_adapter(config, MemoryAdapter::factory())
     }
 
-    /// A server with another adapter.
+    /// A server with another adapter (Node's `io.adapter(createAdapter(..))`).
     pub fn with_adapter(config: Config, adapter: AdapterFactory) -> Self {
+        let settings = Arc::new(Settings {
+            parser: config.parser.clone(),
+            ack_timeout: config.ack_timeout,
+        });
         let core = Arc::new(ServerCore {
             config: config.clone(),
+            settings,
             namespaces: RwLock::new(HashMap::new()),
-            dynamic: RwLock::new(Vec::new()),
+            parents: RwLock::new(Vec::new()),
             adapter,
-            timeouts: Arc::default(),
         });
+        // The main namespace always exists, as in Node.
+        core.of("/");
         let engine = EngineIo::new(config.engine_config(), SioHandler { core: core.clone() });
         SocketIo { core, engine }
     }
 
-    /// The namespace `name`, created if needed (Node's `io.of(name)`).
-    pub fn of(&self, name: &str) -> NamespaceRef {
-        NamespaceRef(self.core.get_or_create(name))
+    /// A builder with Node's option names (`SocketIo::builder().ping_interval(..).build()`).
+    pub fn builder() -> crate::SocketIoBuilder {
+        crate::SocketIoBuilder::default()
     }
 
-    /// Registers the connection handler of a namespace (shortcut for `of(name).on_connection(f)`).
-    pub fn ns(&self, name: &str, f: impl Fn(SocketRef) + Send + Sync + 'static) -> NamespaceRef {
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.core.config
+    }
+
+    /// The namespace `name` (Node's `io.of(name)`): the existing one, a child of a dynamic
+    /// parent whose matcher takes the name, or a new one.
+    pub fn of(&self, name: &str) -> Namespace {
+        self.core.of(name)
+    }
+
+    /// Adds a connection handler to namespace `name` (shortcut for
+    /// `of(name).on_connection(f)`).
+    pub fn ns<H, M>(&self, name: &str, handler: H) -> Namespace
+    where
+        H: ConnectionHandler<M>,
+    {
         let ns = self.of(name);
-        ns.on_connection(f);
+        ns.on_connection(handler);
         ns
     }
 
-    /// A dynamic namespace: every name for which `matches` returns true is created on first
-    /// CONNECT, sharing this parent's middleware and connection handler.
-    pub fn of_dynamic(
-        &self,
-        matches: impl Fn(&str) -> bool + Send + Sync + 'static,
-    ) -> DynamicNamespace {
-        let handlers: Arc<NsHandlers> = Arc::default();
-        if let Ok(mut d) = self.core.dynamic.write() {
-            d.push((Arc::new(matches), handlers.clone()));
-        }
-        DynamicNamespace(handlers)
+    /// Adds a connection handler to the main namespace (Node's `io.on("connection")`).
+    pub fn on_connection<H, M>(&self, handler: H) -> Namespace
+    where
+        H: ConnectionHandler<M>,
+    {
+        self.ns("/", handler)
     }
 
-    /// Operators on the main namespace `/` (Node's `io.to(..)`, `io.emit(..)`, ...).
-    pub fn sockets(&self) -> NamespaceRef {
+    /// A dynamic parent namespace (Node's `io.of(/regex/)`): every name for which `matches`
+    /// returns true becomes a child on its first CONNECT (or `io.of(name)`), sharing the
+    /// parent's middlewares and connection handlers. Emits and operators on the parent reach
+    /// every child.
+    pub fn of_dynamic(&self, matches: impl Fn(&str) -> bool + Send + Sync + 'static) -> Namespace {
+        self.core.add_parent(Matcher::Sync(Arc::new(matches)))
+    }
+
+    /// A dynamic parent decided by an async function of the name and the CONNECT auth (Node's
+    /// `io.of((name, auth, next) => ..)`). It is asked only for names no namespace serves.
+    pub fn of_dynamic_async<F, Fut>(&self, matches: F) -> Namespace
+    where
+        F: Fn(String, Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = bool> + Send + 'static,
+    {
+        self.core
+            .add_parent(Matcher::Async(Arc::new(move |name, auth| {
+                Box::pin(matches(name, auth))
+            })))
+    }
+
+    /// Every namespace with sockets (static ones and children of dynamic parents).
+    pub fn namespaces(&self) -> Vec<Namespace> {
+        let mut all = self.core.all();
+        all.sort_by(|a, b| a.name().cmp(b.name()));
+        all
+    }
+
+    /// The main namespace `/` (Node's `io.sockets`).
+    pub fn sockets(&self) -> Namespace {
         self.of("/")
     }
 
@@ -129,14 +279,119 @@ impl SocketIo {
         &self.engine
     }
 
-    /// Closes every connection ("server shutting down").
-    pub fn close(&self) {
+    /// Closes every connection ("server shutting down") and every adapter, and waits until
+    /// the connections are gone (Node's `io.close()`), at most `close_timeout`.
+    pub async fn close(&self) {
         self.engine.close_all();
+        let deadline = tokio::time::Instant::now() + self.core.config.engine.close_timeout;
+        while self.engine.session_count() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        for ns in self.core.all() {
+            if let Err(e) = ns.adapter().close().await {
+                tracing::warn!(nsp = %ns.name(), "adapter close failed: {e}");
+            }
+        }
     }
 
     /// Serves on a listener with plain hyper; other paths get 404.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
         engineio::serve(listener, self.engine).await
+    }
+
+    // ----- the main namespace's operators (Node's `io.emit`, `io.to`, ...) -----
+
+    /// Targets rooms of `/`.
+    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperators {
+        self.sockets().to(rooms)
+    }
+
+    /// Same as [`SocketIo::to`] (Node's `io.in`).
+    pub fn within(&self, rooms: impl IntoRooms) -> BroadcastOperators {
+        self.sockets().to(rooms)
+    }
+
+    /// Every socket of `/` but the members of rooms.
+    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperators {
+        self.sockets().except(rooms)
+    }
+
+    /// This server only.
+    pub fn local(&self) -> BroadcastOperators {
+        self.sockets().local()
+    }
+
+    /// Dropped for connections that cannot take it now.
+    pub fn volatile(&self) -> BroadcastOperators {
+        self.sockets().volatile()
+    }
+
+    /// The ack timeout for a following `emit_with_ack`.
+    pub fn timeout(&self, timeout: Duration) -> BroadcastOperators {
+        self.sockets().timeout(timeout)
+    }
+
+    /// Emits to every socket of `/`.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) {
+        self.sockets().emit(event, data)
+    }
+
+    /// Emits the items of `data` as arguments to every socket of `/`.
+    pub fn emit_many<T: Serialize + ?Sized>(&self, event: &str, data: &T) {
+        self.sockets().emit_many(event, data)
+    }
+
+    /// Emits raw arguments to every socket of `/`.
+    pub fn emit_args(&self, event: &str, args: impl Into<Args>) {
+        self.sockets().emit_args(event, args)
+    }
+
+    /// Like [`SocketIo::emit`], returning the error.
+    pub fn try_emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+        self.sockets().try_emit(event, data)
+    }
+
+    /// Emits to every socket of `/` and collects their acks.
+    pub async fn emit_with_ack<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<BroadcastAcks, AckError> {
+        self.sockets().emit_with_ack(event, data).await
+    }
+
+    /// Every socket of `/`, on every server.
+    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, AckError> {
+        self.sockets().fetch_sockets().await
+    }
+
+    /// Makes every socket of `/` join rooms.
+    pub fn sockets_join(&self, rooms: impl IntoRooms) {
+        self.sockets().sockets_join(rooms)
+    }
+
+    /// Makes every socket of `/` leave rooms.
+    pub fn sockets_leave(&self, rooms: impl IntoRooms) {
+        self.sockets().sockets_leave(rooms)
+    }
+
+    /// Disconnects every socket of `/`.
+    pub fn disconnect_sockets(&self, close: bool) {
+        self.sockets().disconnect_sockets(close)
+    }
+
+    /// Emits to the other servers' `/` server-side listeners.
+    pub async fn server_side_emit<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<(), AckError> {
+        self.sockets().server_side_emit(event, data).await
+    }
+
+    /// Every room of `/` on every server.
+    pub async fn all_rooms(&self) -> Result<Vec<Room>, AckError> {
+        self.sockets().all_rooms().await
     }
 }
 
@@ -156,160 +411,10 @@ impl IntoEngineIo for &SocketIo {
     }
 }
 
-/// A handle on a namespace: configure it, and broadcast in it.
-#[derive(Clone, Debug)]
-pub struct NamespaceRef(pub(crate) Arc<Namespace>);
-
-impl std::ops::Deref for NamespaceRef {
-    type Target = Namespace;
-    fn deref(&self) -> &Namespace {
-        &self.0
-    }
-}
-
-fn add_middleware<F, Fut>(handlers: &NsHandlers, f: F)
-where
-    F: Fn(SocketRef) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<(), MiddlewareError>> + Send + 'static,
-{
-    if let Ok(mut m) = handlers.middlewares.write() {
-        m.push(Arc::new(move |s| Box::pin(f(s))));
-    }
-}
-
-fn set_connection(handlers: &NsHandlers, f: impl Fn(SocketRef) + Send + Sync + 'static) {
-    if let Ok(mut h) = handlers.on_connection.write() {
-        *h = Some(Arc::new(f));
-    }
-}
-
-impl NamespaceRef {
-    /// Adds a connect middleware (run in order; an `Err` refuses the socket with `connect_error`).
-    pub fn use_middleware<F, Fut>(&self, f: F) -> &Self
-    where
-        F: Fn(SocketRef) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<(), MiddlewareError>> + Send + 'static,
-    {
-        add_middleware(&self.0.handlers, f);
-        self
-    }
-
-    /// Sets the connection handler (runs after the CONNECT reply; register event handlers here).
-    pub fn on_connection(&self, f: impl Fn(SocketRef) + Send + Sync + 'static) -> &Self {
-        set_connection(&self.0.handlers, f);
-        self
-    }
-
-    fn ops(&self) -> BroadcastOperators {
-        BroadcastOperators::new(self.0.clone())
-    }
-
-    /// Targets rooms.
-    pub fn to<R: AsRef<str>>(&self, rooms: impl IntoIterator<Item = R>) -> BroadcastOperators {
-        self.ops().to(rooms)
-    }
-
-    /// Same as [`NamespaceRef::to`] (Node's `in`).
-    pub fn within<R: AsRef<str>>(&self, rooms: impl IntoIterator<Item = R>) -> BroadcastOperators {
-        self.ops().to(rooms)
-    }
-
-    /// Everyone but the members of rooms.
-    pub fn except<R: AsRef<str>>(&self, rooms: impl IntoIterator<Item = R>) -> BroadcastOperators {
-        self.ops().except(rooms)
-    }
-
-    /// This server only.
-    pub fn local(&self) -> BroadcastOperators {
-        self.ops().local()
-    }
-
-    /// Dropped for connections that cannot take it now.
-    pub fn volatile(&self) -> BroadcastOperators {
-        self.ops().volatile()
-    }
-
-    /// Ack timeout for a following `emit_with_ack`.
-    pub fn timeout(&self, timeout: std::time::Duration) -> BroadcastOperators {
-        self.ops().timeout(timeout)
-    }
-
-    /// Emits to every socket of the namespace.
-    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), Error> {
-        self.ops().emit(event, data)
-    }
-
-    /// Emits with several arguments to every socket of the namespace.
-    pub fn emit_many<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), Error> {
-        self.ops().emit_many(event, data)
-    }
-
-    /// Emits raw arguments to every socket of the namespace.
-    pub fn emit_args(&self, event: &str, args: &Args) -> Result<(), Error> {
-        self.ops().emit_args(event, args)
-    }
-
-    /// Emits to every socket and collects the acks.
-    pub async fn emit_with_ack<T: Serialize + ?Sized>(
-        &self,
-        event: &str,
-        data: &T,
-    ) -> Result<BroadcastAcks, Error> {
-        self.ops().emit_with_ack(event, data).await
-    }
-
-    /// Every socket of the namespace.
-    pub async fn fetch_sockets(&self) -> Vec<RemoteSocket> {
-        self.ops().fetch_sockets().await
-    }
-
-    /// Makes every socket join rooms.
-    pub fn sockets_join<R: AsRef<str>>(&self, rooms: impl IntoIterator<Item = R>) {
-        self.ops().sockets_join(rooms)
-    }
-
-    /// Makes every socket leave rooms.
-    pub fn sockets_leave<R: AsRef<str>>(&self, rooms: impl IntoIterator<Item = R>) {
-        self.ops().sockets_leave(rooms)
-    }
-
-    /// Disconnects every socket.
-    pub fn disconnect_sockets(&self, close: bool) {
-        self.ops().disconnect_sockets(close)
-    }
-
-    /// Emits to the other servers of the cluster (Node's `serverSideEmit`; nothing to reach on
-    /// one node).
-    pub fn server_side_emit<T: Serialize + ?Sized>(
-        &self,
-        event: &str,
-        data: &T,
-    ) -> Result<(), Error> {
-        let packet =
-            crate::emit::event_packet(self.0.name(), event, crate::emit::Payload::One(data), None)?;
-        self.0.adapter.server_side_emit(&packet);
-        Ok(())
-    }
-}
-
-/// A dynamic namespace parent.
-#[derive(Clone)]
-pub struct DynamicNamespace(Arc<NsHandlers>);
-
-impl DynamicNamespace {
-    /// Adds a connect middleware shared by every child.
-    pub fn use_middleware<F, Fut>(&self, f: F) -> &Self
-    where
-        F: Fn(SocketRef) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<(), MiddlewareError>> + Send + 'static,
-    {
-        add_middleware(&self.0, f);
-        self
-    }
-
-    /// Sets the connection handler shared by every child.
-    pub fn on_connection(&self, f: impl Fn(SocketRef) + Send + Sync + 'static) -> &Self {
-        set_connection(&self.0, f);
-        self
+impl std::fmt::Debug for SocketIo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocketIo")
+            .field("path", &self.core.config.path)
+            .finish()
     }
 }

@@ -1,54 +1,58 @@
-//! One socket: a client connected to one namespace.
+//! One socket: a client connected to one namespace, and the handle user code holds on it.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::ops::Deref;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::{mpsc, Arc};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use engineio::Data;
+use parking_lot::RwLock;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::Value;
-use socketio_codec::{Packet, PacketType};
+use socketio_adapter::{Room, Sid};
+use socketio_codec::{from_value, to_value, Packet, Value, ValueError};
 use tokio::sync::oneshot;
 
-use crate::ack::{wait_one, AckWaiter};
-use crate::client::ClientShared;
-use crate::emit::{event_packet, EncodedPacket, Payload};
-use crate::error::{AckError, AckResponse, Error};
+use crate::ack::{wait_one, AckResponse, AckWaiter};
+use crate::command::{ClientCommand, Op, SocketOp};
+use crate::emit::{check_event, encode, event_packet, Payload};
+use crate::error::{AckError, EmitError, MiddlewareError};
 use crate::extensions::Extensions;
-use crate::extract::{Args, Erased, ErasedHandler, EventHandler, EventParts};
+use crate::extract::{Args, Erased, ErasedHandler, EventHandler};
 use crate::handshake::Handshake;
+use crate::listeners::{IncomingEvent, ListenerId};
 use crate::namespace::Namespace;
 use crate::operators::BroadcastOperators;
 use crate::reason::DisconnectReason;
-use crate::Sid;
+use crate::rooms::IntoRooms;
 
-type AnyListener = Arc<dyn Fn(&SocketRef, &str, &[Value]) + Send + Sync>;
-type ReasonListener = Arc<dyn Fn(&SocketRef, DisconnectReason) + Send + Sync>;
-type PacketMiddleware = Arc<dyn Fn(&SocketRef, &str, &[Value]) -> Result<(), String> + Send + Sync>;
-type ErrorListener = Arc<dyn Fn(&SocketRef, &str) + Send + Sync>;
+/// Where a socket is in its life. Stored in one atomic so that any task can check it.
+const CONNECTING: u8 = 0;
+const CONNECTED: u8 = 1;
+const CLOSED: u8 = 2;
 
-#[derive(Default)]
-struct Listeners {
-    any: Vec<AnyListener>,
-    any_outgoing: Vec<AnyListener>,
-    disconnecting: Vec<ReasonListener>,
-    disconnect: Vec<ReasonListener>,
-    middlewares: Vec<PacketMiddleware>,
-    error: Vec<ErrorListener>,
-}
-
-/// A handle on a socket; cheap to clone. Dereferences to [`Socket`].
+/// A handle on a socket (Node's server-side `Socket`); cheap to clone, usable from any task.
+///
+/// The socket's listeners, handlers and pending acks belong to its connection's task; this
+/// handle reaches them with messages, so registering a listener or emitting never takes a
+/// lock on them. Emits go straight to the connection's outgoing queue, in order.
 #[derive(Clone)]
-pub struct SocketRef(pub(crate) Arc<Socket>);
+pub struct SocketRef(pub(crate) Arc<SocketShared>);
 
-impl Deref for SocketRef {
-    type Target = Socket;
-    fn deref(&self) -> &Socket {
-        &self.0
-    }
+pub(crate) struct SocketShared {
+    id: Sid,
+    ns: Namespace,
+    engine: engineio::Socket,
+    handshake: Handshake,
+    state: AtomicU8,
+    recovered: bool,
+    data: RwLock<Value>,
+    extensions: Extensions,
+    inbox: mpsc::Sender<SocketOp>,
+    has_outgoing: AtomicBool,
 }
 
 impl fmt::Debug for SocketRef {
@@ -66,544 +70,675 @@ impl PartialEq for SocketRef {
     }
 }
 
-/// A client connected to one namespace (Node's server-side `Socket`).
-pub struct Socket {
-    id: Sid,
-    pub(crate) ns: Arc<Namespace>,
-    pub(crate) client: Arc<ClientShared>,
-    handshake: Handshake,
-    handlers: RwLock<HashMap<String, Arc<dyn ErasedHandler>>>,
-    listeners: RwLock<Listeners>,
-    acks: Mutex<HashMap<u64, AckWaiter>>,
-    connected: AtomicBool,
-    /// Set once the socket left: later handler registrations are ignored (they could hold
-    /// the socket alive forever).
-    closed: AtomicBool,
-    /// Whether an outgoing catch-all listener exists (skips a lock per emit otherwise).
-    has_outgoing: AtomicBool,
-    /// Events that arrived while the connection handler was still running.
-    pending: Mutex<Option<Vec<Packet>>>,
-    /// Typed per-socket data (Node's `socket.data`).
-    pub extensions: Extensions,
-}
-
-impl Socket {
-    pub(crate) fn new_ref(
+impl SocketRef {
+    pub(crate) fn new(
         id: Sid,
-        ns: Arc<Namespace>,
-        client: Arc<ClientShared>,
+        ns: Namespace,
+        engine: engineio::Socket,
         handshake: Handshake,
+        inbox: mpsc::Sender<SocketOp>,
+        recovered: bool,
+        data: Value,
     ) -> SocketRef {
-        SocketRef(Arc::new(Socket {
+        SocketRef(Arc::new(SocketShared {
             id,
             ns,
-            client,
+            engine,
             handshake,
-            handlers: RwLock::new(HashMap::new()),
-            listeners: RwLock::new(Listeners::default()),
-            acks: Mutex::new(HashMap::new()),
-            connected: AtomicBool::new(false),
-            closed: AtomicBool::new(false),
-            has_outgoing: AtomicBool::new(false),
-            pending: Mutex::new(Some(Vec::new())),
+            state: AtomicU8::new(CONNECTING),
+            recovered,
+            data: RwLock::new(data),
             extensions: Extensions::default(),
+            inbox,
+            has_outgoing: AtomicBool::new(false),
         }))
     }
 
+    // ----- identity -----
+
     /// The socket id (20 characters, not the Engine.IO session id).
     pub fn id(&self) -> Sid {
-        self.id
+        self.0.id
     }
 
-    /// The namespace name.
+    /// The namespace name (Node's `socket.nsp.name`).
     pub fn ns(&self) -> &str {
-        self.ns.name()
+        self.0.ns.name()
+    }
+
+    /// The namespace (Node's `socket.nsp`).
+    pub fn nsp(&self) -> Namespace {
+        self.0.ns.clone()
     }
 
     /// The handshake: headers, query, auth, address, time, url.
     pub fn handshake(&self) -> &Handshake {
-        &self.handshake
+        &self.0.handshake
     }
 
     /// Whether the socket is connected to its namespace.
     pub fn connected(&self) -> bool {
-        self.connected.load(Ordering::Acquire)
+        self.0.state.load(Ordering::SeqCst) == CONNECTED
     }
 
-    /// The Engine.IO transport currently in use.
+    /// Whether the socket came back through connection state recovery (Node's `recovered`).
+    pub fn recovered(&self) -> bool {
+        self.0.recovered
+    }
+
+    /// The Engine.IO transport in use.
     pub fn transport(&self) -> engineio::TransportKind {
-        self.client.engine.transport()
+        self.0.engine.transport()
     }
 
-    /// The Engine.IO session id of the underlying connection.
+    /// The Engine.IO session id of the connection.
     pub fn engine_id(&self) -> Sid {
-        self.client.engine.sid()
+        self.0.engine.sid()
     }
-}
 
-impl SocketRef {
+    /// The Engine.IO connection (Node's `socket.conn`): closing it closes every namespace of
+    /// the connection.
+    pub fn conn(&self) -> &engineio::Socket {
+        &self.0.engine
+    }
+
+    // ----- data -----
+
+    /// `socket.data`, deserialized (Node's `socket.data`: any JSON, `{}` at first, visible to
+    /// other servers through `fetchSockets`).
+    pub fn data<T: DeserializeOwned>(&self) -> Result<T, ValueError> {
+        from_value(self.0.data.read().clone())
+    }
+
+    /// `socket.data` as a [`Value`].
+    pub fn data_value(&self) -> Value {
+        self.0.data.read().clone()
+    }
+
+    /// Replaces `socket.data`.
+    pub fn set_data<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), ValueError> {
+        let value = to_value(data)?;
+        *self.0.data.write() = value;
+        Ok(())
+    }
+
+    /// Changes `socket.data` in place (`socket.data.user = ..`).
+    pub fn update_data<R>(&self, f: impl FnOnce(&mut Value) -> R) -> R {
+        f(&mut self.0.data.write())
+    }
+
+    /// Typed Rust state attached to this socket, not serialized (stays on this server).
+    pub fn extensions(&self) -> &Extensions {
+        &self.0.extensions
+    }
+
     // ----- listeners -----
 
-    /// Registers the handler of an event (replacing an earlier one for the same name).
-    pub fn on<H, M>(&self, event: impl Into<String>, handler: H)
+    fn op(&self, op: Op) {
+        // The connection is gone when this fails: nothing to register on.
+        let _ = self.0.inbox.send(SocketOp { sid: self.0.id, op });
+    }
+
+    /// Adds a listener of an event (Node's `socket.on`); every listener of an event runs, in
+    /// the order they were added. Returns its id, for [`SocketRef::off`].
+    pub fn on<H, M>(&self, event: &str, handler: H) -> ListenerId
     where
         H: EventHandler<M>,
         M: 'static,
     {
-        let erased: Arc<dyn ErasedHandler> = Arc::new(Erased {
+        self.add_listener(event, handler, false)
+    }
+
+    /// Adds a listener that runs for the next event of that name only (Node's `socket.once`).
+    pub fn once<H, M>(&self, event: &str, handler: H) -> ListenerId
+    where
+        H: EventHandler<M>,
+        M: 'static,
+    {
+        self.add_listener(event, handler, true)
+    }
+
+    fn add_listener<H, M>(&self, event: &str, handler: H, once: bool) -> ListenerId
+    where
+        H: EventHandler<M>,
+        M: 'static,
+    {
+        let id = ListenerId::next();
+        let handler: Arc<dyn ErasedHandler> = Arc::new(Erased {
             handler,
             _marker: std::marker::PhantomData,
         });
-        if let Ok(mut map) = self.handlers.write() {
-            if !self.closed.load(Ordering::Acquire) {
-                map.insert(event.into(), erased);
-            }
+        self.op(Op::On {
+            event: Arc::from(event),
+            id,
+            handler,
+            once,
+        });
+        id
+    }
+
+    /// Removes one listener of an event (Node's `socket.off(event, listener)`).
+    pub fn off(&self, event: &str, id: ListenerId) {
+        self.op(Op::Off {
+            event: Arc::from(event),
+            id: Some(id),
+        });
+    }
+
+    /// Removes every listener of an event (Node's `socket.removeAllListeners(event)`).
+    pub fn off_all(&self, event: &str) {
+        self.op(Op::Off {
+            event: Arc::from(event),
+            id: None,
+        });
+    }
+
+    /// Adds a catch-all listener of incoming events (Node's `socket.onAny`): it runs before
+    /// the listeners of the event, with the event name and arguments.
+    pub fn on_any(
+        &self,
+        f: impl Fn(&SocketRef, &str, &[Value]) + Send + Sync + 'static,
+    ) -> ListenerId {
+        self.any(Arc::new(f), false, false)
+    }
+
+    /// Adds a catch-all listener first in line (Node's `socket.prependAny`).
+    pub fn prepend_any(
+        &self,
+        f: impl Fn(&SocketRef, &str, &[Value]) + Send + Sync + 'static,
+    ) -> ListenerId {
+        self.any(Arc::new(f), true, false)
+    }
+
+    /// Removes a catch-all listener (Node's `socket.offAny(listener)`).
+    pub fn off_any(&self, id: ListenerId) {
+        self.op(Op::OffAny {
+            id: Some(id),
+            outgoing: false,
+        });
+    }
+
+    /// Removes every catch-all listener (Node's `socket.offAny()`).
+    pub fn off_any_all(&self) {
+        self.op(Op::OffAny {
+            id: None,
+            outgoing: false,
+        });
+    }
+
+    /// Adds a catch-all listener of the events sent to this socket (Node's
+    /// `socket.onAnyOutgoing`); it runs in the connection's task, in the order of the emits.
+    pub fn on_any_outgoing(
+        &self,
+        f: impl Fn(&SocketRef, &str, &[Value]) + Send + Sync + 'static,
+    ) -> ListenerId {
+        self.any(Arc::new(f), false, true)
+    }
+
+    /// Adds an outgoing catch-all listener first in line (Node's `prependAnyOutgoing`).
+    pub fn prepend_any_outgoing(
+        &self,
+        f: impl Fn(&SocketRef, &str, &[Value]) + Send + Sync + 'static,
+    ) -> ListenerId {
+        self.any(Arc::new(f), true, true)
+    }
+
+    /// Removes an outgoing catch-all listener (Node's `offAnyOutgoing(listener)`).
+    pub fn off_any_outgoing(&self, id: ListenerId) {
+        self.op(Op::OffAny {
+            id: Some(id),
+            outgoing: true,
+        });
+    }
+
+    fn any(
+        &self,
+        listener: crate::listeners::AnyListener,
+        prepend: bool,
+        outgoing: bool,
+    ) -> ListenerId {
+        let id = ListenerId::next();
+        if outgoing {
+            // Set now, so that emits from here on are reported.
+            self.set_has_outgoing(true);
         }
+        self.op(Op::OnAny {
+            id,
+            listener,
+            prepend,
+            outgoing,
+        });
+        id
     }
 
-    /// Removes the handler of an event.
-    pub fn off(&self, event: &str) {
-        if let Ok(mut map) = self.handlers.write() {
-            map.remove(event);
-        }
-    }
-
-    /// A catch-all listener for incoming events (Node's `socket.onAny`): event name and arguments.
-    pub fn on_any(&self, f: impl Fn(&SocketRef, &str, &[Value]) + Send + Sync + 'static) {
-        self.with_listeners(|l| l.any.push(Arc::new(f)));
-    }
-
-    /// A catch-all listener for outgoing events of this socket (Node's `socket.onAnyOutgoing`).
-    pub fn on_any_outgoing(&self, f: impl Fn(&SocketRef, &str, &[Value]) + Send + Sync + 'static) {
-        self.with_listeners(|l| l.any_outgoing.push(Arc::new(f)));
-        self.has_outgoing.store(true, Ordering::Release);
-    }
-
-    /// Runs when the socket is about to leave (rooms are still readable).
+    /// Runs when the socket is about to leave (Node's `disconnecting`; rooms still readable).
     pub fn on_disconnecting(
         &self,
         f: impl Fn(&SocketRef, DisconnectReason) + Send + Sync + 'static,
     ) {
-        self.with_listeners(|l| l.disconnecting.push(Arc::new(f)));
+        self.op(Op::OnDisconnecting(Arc::new(f)));
     }
 
-    /// Runs when the socket has left.
+    /// Runs when the socket has left (Node's `disconnect`).
     pub fn on_disconnect(&self, f: impl Fn(&SocketRef, DisconnectReason) + Send + Sync + 'static) {
-        self.with_listeners(|l| l.disconnect.push(Arc::new(f)));
+        self.op(Op::OnDisconnect(Arc::new(f)));
     }
 
-    /// A per-packet middleware (Node's `socket.use`): runs before the handlers of every incoming
-    /// event; an `Err` drops the event and reaches the `on_error` listeners.
-    pub fn use_middleware(
-        &self,
-        f: impl Fn(&SocketRef, &str, &[Value]) -> Result<(), String> + Send + Sync + 'static,
-    ) {
-        self.with_listeners(|l| l.middlewares.push(Arc::new(f)));
+    /// Runs when a packet middleware refused an event (Node's `socket.on("error")`).
+    pub fn on_error(&self, f: impl Fn(&SocketRef, &MiddlewareError) + Send + Sync + 'static) {
+        self.op(Op::OnError(Arc::new(f)));
     }
 
-    /// Listens to per-packet middleware errors (Node's `socket.on("error")`).
-    pub fn on_error(&self, f: impl Fn(&SocketRef, &str) + Send + Sync + 'static) {
-        self.with_listeners(|l| l.error.push(Arc::new(f)));
-    }
-
-    fn with_listeners(&self, f: impl FnOnce(&mut Listeners)) {
-        if let Ok(mut l) = self.listeners.write() {
-            if !self.closed.load(Ordering::Acquire) {
-                f(&mut l);
-            }
-        }
+    /// Adds a packet middleware (Node's `socket.use`): every incoming event passes through
+    /// the middlewares in order before any listener; one may change the event (return it) or
+    /// refuse it (`Err`: the event is dropped and the error listeners get the error). Async
+    /// middlewares may take their time; events that passed are dispatched as they complete.
+    pub fn use_middleware<F, Fut>(&self, f: F)
+    where
+        F: Fn(SocketRef, IncomingEvent) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<IncomingEvent, MiddlewareError>> + Send + 'static,
+    {
+        self.op(Op::Use(Arc::new(move |s, e| Box::pin(f(s, e)))));
     }
 
     // ----- emitting -----
 
-    /// Emits an event with one argument.
-    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), Error> {
-        self.emit_payload(event, Payload::One(data), None)
+    /// Emits an event with one argument (Node's `socket.emit(event, data)`). Failures (the
+    /// socket left, its queue is full) are logged: see [`SocketRef::try_emit`].
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) {
+        log_emit(self.try_emit(event, data));
     }
 
-    /// Emits an event whose arguments are the items of `data` (a tuple, Vec or array).
-    pub fn emit_many<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), Error> {
-        self.emit_payload(event, Payload::Many(data), None)
+    /// Emits an event whose arguments are the items of a tuple, `Vec` or array
+    /// (`socket.emit(event, a, b)` is `emit_many(event, &(a, b))`; `&()` sends none).
+    pub fn emit_many<T: Serialize + ?Sized>(&self, event: &str, data: &T) {
+        log_emit(self.emitter().try_emit_payload(event, Payload::Many(data)));
     }
 
-    /// Emits an event with raw arguments (binary placeholders and attachments kept).
-    pub fn emit_args(&self, event: &str, args: &Args) -> Result<(), Error> {
-        self.emit_payload::<()>(event, Payload::Raw(args), None)
+    /// Emits raw arguments (binary inline).
+    pub fn emit_args(&self, event: &str, args: impl Into<Args>) {
+        let args = args.into();
+        log_emit(
+            self.emitter()
+                .try_emit_payload::<()>(event, Payload::Args(args.0)),
+        );
+    }
+
+    /// Emits an event with one argument, or says why it did not go out.
+    pub fn try_emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+        self.emitter().try_emit_payload(event, Payload::One(data))
+    }
+
+    /// Emits an event with one argument and waits for the client's ack, at most the
+    /// configured `ack_timeout` (Node's `socket.emitWithAck`; use `timeout(..)` to choose).
+    pub fn emit_with_ack<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> AckFuture {
+        self.emitter().emit_with_ack(event, data)
+    }
+
+    /// Same with several arguments.
+    pub fn emit_many_with_ack<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> AckFuture {
+        self.emitter()
+            .emit_payload_with_ack(event, Payload::Many(data))
+    }
+
+    /// Same with raw arguments.
+    pub fn emit_args_with_ack(&self, event: &str, args: impl Into<Args>) -> AckFuture {
+        let args = args.into();
+        self.emitter()
+            .emit_payload_with_ack::<()>(event, Payload::Args(args.0))
+    }
+
+    fn emitter(&self) -> SocketEmitter {
+        SocketEmitter {
+            socket: self.clone(),
+            volatile: false,
+            timeout: None,
+        }
     }
 
     /// Emits that are dropped instead of queued when the connection cannot take them now
     /// (Node's `socket.volatile.emit`).
-    pub fn volatile(&self) -> Volatile<'_> {
-        Volatile(self)
-    }
-
-    /// Emits an event with one argument and waits for the client's ack (the configured
-    /// `ack_timeout` at most).
-    pub async fn emit_with_ack<T: Serialize + ?Sized>(
-        &self,
-        event: &str,
-        data: &T,
-    ) -> Result<AckResponse, AckError> {
-        let timeout = self.ns.ack_timeout();
-        self.emit_with_ack_timeout(event, data, timeout).await
-    }
-
-    /// Emits an event with one argument and waits for the ack at most `timeout` (Node's
-    /// `socket.timeout(ms).emitWithAck(...)`).
-    pub async fn emit_with_ack_timeout<T: Serialize + ?Sized>(
-        &self,
-        event: &str,
-        data: &T,
-        timeout: Duration,
-    ) -> Result<AckResponse, AckError> {
-        self.emit_payload_with_ack(event, Payload::One(data), timeout)
-            .await
-    }
-
-    /// Emits raw arguments and waits for the ack at most `timeout`.
-    pub async fn emit_args_with_ack_timeout(
-        &self,
-        event: &str,
-        args: &Args,
-        timeout: Duration,
-    ) -> Result<AckResponse, AckError> {
-        self.emit_payload_with_ack::<()>(event, Payload::Raw(args), timeout)
-            .await
-    }
-
-    async fn emit_payload_with_ack<T: Serialize + ?Sized>(
-        &self,
-        event: &str,
-        payload: Payload<'_, T>,
-        timeout: Duration,
-    ) -> Result<AckResponse, AckError> {
-        let id = self.ns.next_ack_id();
-        let packet = event_packet(self.ns(), event, payload, Some(id)).map_err(Error::from)?;
-        let (tx, rx) = oneshot::channel();
-        self.register_ack(id, AckWaiter::One(tx));
-        self.notify_outgoing(&packet);
-        if let Err(e) = self.send_encoded(&packet, false) {
-            self.forget_ack(id);
-            return Err(e.into());
-        }
-        wait_one(self.clone(), id, rx, timeout).await
-    }
-
-    /// Emits and deserializes the ack answer.
-    pub async fn emit_with_ack_as<R: DeserializeOwned, T: Serialize + ?Sized>(
-        &self,
-        event: &str,
-        data: &T,
-        timeout: Duration,
-    ) -> Result<R, AckError> {
-        let response = self.emit_with_ack_timeout(event, data, timeout).await?;
-        response.deserialize().map_err(AckError::Decode)
-    }
-
-    fn emit_payload<T: Serialize + ?Sized>(
-        &self,
-        event: &str,
-        payload: Payload<'_, T>,
-        id: Option<u64>,
-    ) -> Result<(), Error> {
-        let packet = event_packet(self.ns(), event, payload, id)?;
-        self.notify_outgoing(&packet);
-        self.send_encoded(&packet, false)
-    }
-
-    /// The Engine.IO connection under this socket (Node's `socket.conn`): closing it closes
-    /// every namespace of the connection.
-    pub fn conn(&self) -> &engineio::Socket {
-        &self.client.engine
-    }
-
-    /// Writes an encoded packet to this socket's connection.
-    pub(crate) fn send_encoded(&self, packet: &EncodedPacket, volatile: bool) -> Result<(), Error> {
-        if !self.connected() {
-            return Err(Error::Disconnected);
-        }
-        self.client.send_encoded(packet, volatile)
-    }
-
-    /// Calls the outgoing catch-all listeners, if any (parses the packet back only then).
-    pub(crate) fn notify_outgoing(&self, packet: &EncodedPacket) {
-        if !self.has_outgoing.load(Ordering::Acquire) {
-            return;
-        }
-        let listeners = match self.listeners.read() {
-            Ok(l) if !l.any_outgoing.is_empty() => l.any_outgoing.clone(),
-            _ => return,
-        };
-        let Some(json_start) = packet.text.find('[') else {
-            return;
-        };
-        let Ok(Value::Array(mut items)) = serde_json::from_str::<Value>(&packet.text[json_start..])
-        else {
-            return;
-        };
-        if items.is_empty() {
-            return;
-        }
-        let name = match items.remove(0) {
-            Value::String(s) => s,
-            other => other.to_string(),
-        };
-        for f in listeners {
-            f(self, &name, &items);
+    pub fn volatile(&self) -> SocketEmitter {
+        SocketEmitter {
+            volatile: true,
+            ..self.emitter()
         }
     }
 
-    pub(crate) fn register_ack(&self, id: u64, waiter: AckWaiter) {
-        if let Ok(mut acks) = self.acks.lock() {
-            acks.insert(id, waiter);
+    /// The ack timeout of the next emit with ack (Node's `socket.timeout(ms)`).
+    pub fn timeout(&self, timeout: Duration) -> SocketEmitter {
+        SocketEmitter {
+            timeout: Some(timeout),
+            ..self.emitter()
         }
     }
 
-    pub(crate) fn forget_ack(&self, id: u64) {
-        if let Ok(mut acks) = self.acks.lock() {
-            acks.remove(&id);
-        }
+    /// Node's `socket.compress(flag)`: accepted for compatibility (messages are not compressed
+    /// per message; see the README on compression).
+    pub fn compress(&self, _compress: bool) -> SocketEmitter {
+        self.emitter()
     }
 
     // ----- rooms -----
 
-    /// Joins rooms.
-    pub fn join<R: AsRef<str>>(&self, rooms: impl IntoIterator<Item = R>) {
-        let rooms: Vec<R> = rooms.into_iter().collect();
-        self.ns.adapter.add_all(
-            self.id,
-            &rooms.iter().map(|r| r.as_ref()).collect::<Vec<_>>(),
-        );
+    /// Joins rooms (Node's `socket.join`): `"room"`, `["a", "b"]`, a `Vec`, ... A socket that
+    /// left joins nothing.
+    pub fn join(&self, rooms: impl IntoRooms) {
+        let rooms = rooms.into_rooms();
+        if rooms.is_empty() || self.is_closed() {
+            return;
+        }
+        let adapter = self.0.ns.adapter();
+        adapter.add_all(self.0.id, &rooms);
+        // The socket may have left meanwhile, after its rooms were cleared: undo.
+        if self.is_closed() {
+            adapter.del_all(self.0.id);
+        }
     }
 
-    /// Leaves a room.
-    pub fn leave(&self, room: &str) {
-        self.ns.adapter.del(self.id, room);
+    /// Leaves rooms (Node's `socket.leave`).
+    pub fn leave(&self, rooms: impl IntoRooms) {
+        let adapter = self.0.ns.adapter();
+        for room in rooms.into_rooms() {
+            adapter.del(self.0.id, &room);
+        }
     }
 
-    /// Leaves every room (the socket still gets namespace-wide broadcasts).
-    pub(crate) fn leave_all(&self) {
-        self.ns.adapter.del_all(self.id);
-    }
-
-    /// The rooms of this socket (its own id included).
-    pub fn rooms(&self) -> Vec<String> {
-        self.ns.adapter.socket_rooms(self.id)
+    /// The rooms of this socket, its own id included (Node's `socket.rooms`).
+    pub fn rooms(&self) -> Vec<Room> {
+        self.0.ns.adapter().socket_rooms(self.0.id)
     }
 
     // ----- broadcasting from this socket -----
 
-    /// Targets a room, excluding this socket (Node's `socket.to(room)`).
-    pub fn to<R: AsRef<str>>(&self, rooms: impl IntoIterator<Item = R>) -> BroadcastOperators {
-        BroadcastOperators::new(self.ns.clone())
-            .except_socket(self.id)
-            .to(rooms)
+    /// Every other socket of the namespace (Node's `socket.broadcast`).
+    pub fn broadcast(&self) -> BroadcastOperators {
+        BroadcastOperators::new(self.nsp()).except(self.0.id.as_str())
     }
 
-    /// Same as [`SocketRef::to`].
-    pub fn within<R: AsRef<str>>(&self, rooms: impl IntoIterator<Item = R>) -> BroadcastOperators {
+    /// Targets rooms, excluding this socket (Node's `socket.to(room)`).
+    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperators {
+        self.broadcast().to(rooms)
+    }
+
+    /// Same as [`SocketRef::to`] (Node's `socket.in`).
+    pub fn within(&self, rooms: impl IntoRooms) -> BroadcastOperators {
         self.to(rooms)
     }
 
-    /// Every other socket of the namespace (Node's `socket.broadcast`).
-    pub fn broadcast(&self) -> BroadcastOperators {
-        BroadcastOperators::new(self.ns.clone()).except_socket(self.id)
+    /// Every other socket except the members of rooms (Node's `socket.except`).
+    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperators {
+        self.broadcast().except(rooms)
     }
 
-    /// Every socket of the namespace except those in `rooms` and this one.
-    pub fn except<R: AsRef<str>>(&self, rooms: impl IntoIterator<Item = R>) -> BroadcastOperators {
-        self.broadcast().except(rooms)
+    /// Every other socket of this server (Node's `socket.local`).
+    pub fn local(&self) -> BroadcastOperators {
+        self.broadcast().local()
     }
 
     // ----- disconnecting -----
 
     /// Leaves the namespace (the client gets `disconnect` with "io server disconnect"); the
-    /// connection and its other namespaces stay.
+    /// connection and its other namespaces stay (Node's `socket.disconnect()`).
     pub fn disconnect(&self) {
-        if !self.connected() {
-            return;
-        }
-        let packet = socketio_codec::encode(&Packet::disconnect(self.ns()));
-        let _ = self.client.send_encoded(
-            &EncodedPacket {
-                text: packet.text,
-                attachments: Vec::new(),
-            },
-            false,
-        );
-        self.client.remove_socket(self.ns());
-        self.close(DisconnectReason::ServerNamespaceDisconnect);
+        self.command(ClientCommand::Disconnect {
+            sid: self.0.id,
+            close: false,
+        });
     }
 
     /// Leaves every namespace of the connection and closes it (Node's `disconnect(true)`).
     pub fn disconnect_and_close(&self) {
-        self.client.disconnect_all_and_close();
+        self.command(ClientCommand::Disconnect {
+            sid: self.0.id,
+            close: true,
+        });
     }
 
-    // ----- incoming -----
+    // ----- internals -----
 
-    /// Routes one packet addressed to this socket's namespace.
-    pub(crate) fn on_packet(&self, packet: Packet) {
-        match packet.kind {
-            PacketType::Event | PacketType::BinaryEvent => {
-                if let Ok(mut pending) = self.pending.lock() {
-                    if let Some(queue) = pending.as_mut() {
-                        queue.push(packet);
-                        return;
-                    }
-                }
-                self.dispatch_event(packet);
-            }
-            PacketType::Ack | PacketType::BinaryAck => {
-                let Some(id) = packet.id else { return };
-                let waiter = self.acks.lock().ok().and_then(|mut a| a.remove(&id));
-                if let Some(waiter) = waiter {
-                    let args = match packet.data {
-                        Some(Value::Array(args)) => args,
-                        _ => Vec::new(),
-                    };
-                    waiter.deliver(AckResponse {
-                        args,
-                        attachments: packet.attachments,
-                    });
-                }
-            }
-            PacketType::Disconnect => {
-                self.client.remove_socket(self.ns());
-                self.close(DisconnectReason::ClientNamespaceDisconnect);
-            }
-            PacketType::Connect | PacketType::ConnectError => self.client.close_engine(),
-        }
+    pub(crate) fn is_closed(&self) -> bool {
+        self.0.state.load(Ordering::SeqCst) == CLOSED
     }
 
-    /// The connection handler has run: handle the events that arrived meanwhile, then go direct.
-    pub(crate) fn release_pending(&self) {
-        loop {
-            let batch = match self.pending.lock() {
-                Ok(mut pending) => match pending.as_mut() {
-                    Some(queue) if !queue.is_empty() => std::mem::take(queue),
-                    _ => {
-                        *pending = None;
-                        return;
-                    }
-                },
-                Err(_) => return,
-            };
-            for packet in batch {
-                self.dispatch_event(packet);
-            }
-        }
-    }
-
-    fn dispatch_event(&self, packet: Packet) {
-        let mut args = match packet.data {
-            Some(Value::Array(args)) => args,
-            _ => return,
-        };
-        if args.is_empty() {
-            return;
-        }
-        let event = match args.remove(0) {
-            Value::String(s) => s,
-            other => other.to_string(),
-        };
-        let (middlewares, any, error) = match self.listeners.read() {
-            Ok(l) => (l.middlewares.clone(), l.any.clone(), l.error.clone()),
-            Err(_) => return,
-        };
-        for mw in &middlewares {
-            if let Err(message) = mw(self, &event, &args) {
-                for f in &error {
-                    f(self, &message);
-                }
-                return;
-            }
-        }
-        for f in &any {
-            f(self, &event, &args);
-        }
-        let handler = self
-            .handlers
-            .read()
-            .ok()
-            .and_then(|h| h.get(&event).cloned());
-        if let Some(handler) = handler {
-            handler.call(EventParts {
-                socket: self.clone(),
-                event,
-                args,
-                attachments: packet.attachments,
-                ack_id: packet.id,
-            });
-        }
-    }
-
-    /// Marks the socket connected and registers it in its namespace.
     pub(crate) fn set_connected(&self) {
-        self.connected.store(true, Ordering::Release);
+        let _ = self.0.state.compare_exchange(
+            CONNECTING,
+            CONNECTED,
+            Ordering::SeqCst,
+            Ordering::SeqCst,
+        );
     }
 
-    /// Leaves the namespace: `disconnecting` listeners (rooms readable), rooms left, removed
-    /// from the namespace, pending acks dropped, `disconnect` listeners.
-    pub(crate) fn close(&self, reason: DisconnectReason) {
-        if !self.connected.swap(false, Ordering::AcqRel) {
-            return;
+    /// Marks the socket gone; true when it was connected.
+    pub(crate) fn set_closed(&self) -> bool {
+        self.0.state.swap(CLOSED, Ordering::SeqCst) == CONNECTED
+    }
+
+    pub(crate) fn has_outgoing(&self) -> bool {
+        self.0.has_outgoing.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn set_has_outgoing(&self, on: bool) {
+        self.0.has_outgoing.store(on, Ordering::Release);
+    }
+
+    /// A command for this socket's connection; one that must arrive waits for room.
+    pub(crate) fn command(&self, cmd: ClientCommand) {
+        self.0.engine.send_command_reliably(Box::new(cmd));
+    }
+
+    /// Writes the messages of one packet, all or nothing. Volatile messages are dropped
+    /// (`Ok`) when the connection cannot take them now.
+    pub(crate) fn send_messages(&self, messages: &[Data], volatile: bool) -> Result<(), EmitError> {
+        if !self.connected() {
+            return Err(EmitError::Disconnected);
         }
-        let (disconnecting, disconnect) = match self.listeners.read() {
-            Ok(l) => (l.disconnecting.clone(), l.disconnect.clone()),
-            Err(_) => (Vec::new(), Vec::new()),
+        if volatile && !self.0.engine.has_room(messages.len()) {
+            return Ok(());
+        }
+        Ok(self.0.engine.try_send_all(messages)?)
+    }
+
+    /// Writes a packet that expects an ack: the connection starts waiting before it is sent.
+    pub(crate) fn send_with_ack(
+        &self,
+        messages: &[Data],
+        id: u64,
+        waiter: AckWaiter,
+        timeout: Duration,
+        volatile: bool,
+    ) -> Result<(), EmitError> {
+        if !self.connected() {
+            return Err(EmitError::Disconnected);
+        }
+        if volatile && !self.0.engine.has_room(messages.len() + 1) {
+            return Err(EmitError::QueueFull);
+        }
+        let cmd = ClientCommand::RegisterAck {
+            sid: self.0.id,
+            id,
+            waiter,
+            timeout,
         };
-        for f in &disconnecting {
-            f(self, reason);
+        self.0.engine.try_send_command(Box::new(cmd))?;
+        Ok(self.0.engine.try_send_all(messages)?)
+    }
+
+    /// Sends a packet to this socket, telling the outgoing listeners about events.
+    pub(crate) fn send_packet(&self, packet: &Packet, volatile: bool) -> Result<(), EmitError> {
+        let messages = encode(&*self.0.ns.0.settings.parser, packet);
+        self.send_messages(&messages, volatile)?;
+        self.notify_outgoing(packet);
+        Ok(())
+    }
+
+    pub(crate) fn notify_outgoing(&self, packet: &Packet) {
+        if self.has_outgoing() {
+            if let Some((event, args)) = crate::emit::event_parts(packet) {
+                self.command(ClientCommand::NotifyOutgoing {
+                    sid: self.0.id,
+                    event,
+                    args,
+                });
+            }
         }
-        self.leave_all();
-        self.ns.remove_socket(self.id);
-        if let Ok(mut acks) = self.acks.lock() {
-            acks.clear();
-        }
-        for f in &disconnect {
-            f(self, reason);
-        }
-        // Drop handlers: they may hold clones of this socket.
-        self.closed.store(true, Ordering::Release);
-        if let Ok(mut h) = self.handlers.write() {
-            h.clear();
-        }
-        if let Ok(mut l) = self.listeners.write() {
-            *l = Listeners::default();
+    }
+
+    /// Answers the client's ack `id`.
+    pub(crate) fn send_ack(&self, id: u64, args: Vec<Value>) -> Result<(), EmitError> {
+        let packet = Packet::ack(self.ns(), Value::Array(args), id);
+        let messages = encode(&*self.0.ns.0.settings.parser, &packet);
+        self.send_messages(&messages, false)
+    }
+
+    /// Writes a packet whatever the socket state (CONNECT replies, DISCONNECT).
+    pub(crate) fn send_control(&self, packet: &Packet) {
+        let messages = encode(&*self.0.ns.0.settings.parser, packet);
+        if let Err(e) = self.0.engine.try_send_all(&messages) {
+            tracing::debug!(id = %self.0.id, "control packet dropped: {e}");
         }
     }
 }
 
-/// Volatile emits of one socket: dropped when the connection's queue is full.
-pub struct Volatile<'a>(&'a SocketRef);
+fn log_emit(result: Result<(), EmitError>) {
+    if let Err(e) = result {
+        tracing::debug!("emit dropped: {e}");
+    }
+}
 
-impl Volatile<'_> {
+/// Emits to one socket with flags (Node's `socket.volatile`, `socket.timeout(ms)`).
+#[derive(Clone, Debug)]
+pub struct SocketEmitter {
+    socket: SocketRef,
+    volatile: bool,
+    timeout: Option<Duration>,
+}
+
+impl SocketEmitter {
+    /// Sets the volatile flag.
+    pub fn volatile(mut self) -> Self {
+        self.volatile = true;
+        self
+    }
+
+    /// Sets the ack timeout.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
     /// Emits an event with one argument.
-    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), Error> {
-        self.send(event, Payload::One(data))
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) {
+        log_emit(self.try_emit_payload(event, Payload::One(data)));
     }
 
     /// Emits an event whose arguments are the items of `data`.
-    pub fn emit_many<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), Error> {
-        self.send(event, Payload::Many(data))
+    pub fn emit_many<T: Serialize + ?Sized>(&self, event: &str, data: &T) {
+        log_emit(self.try_emit_payload(event, Payload::Many(data)));
     }
 
     /// Emits raw arguments.
-    pub fn emit_args(&self, event: &str, args: &Args) -> Result<(), Error> {
-        self.send::<()>(event, Payload::Raw(args))
+    pub fn emit_args(&self, event: &str, args: impl Into<Args>) {
+        let args = args.into();
+        log_emit(self.try_emit_payload::<()>(event, Payload::Args(args.0)));
     }
 
-    fn send<T: Serialize + ?Sized>(
+    /// Emits an event with one argument, or says why it did not go out.
+    pub fn try_emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
+        self.try_emit_payload(event, Payload::One(data))
+    }
+
+    pub(crate) fn try_emit_payload<T: Serialize + ?Sized>(
         &self,
         event: &str,
         payload: Payload<'_, T>,
-    ) -> Result<(), Error> {
-        let packet = event_packet(self.0.ns(), event, payload, None)?;
-        self.0.notify_outgoing(&packet);
-        match self.0.send_encoded(&packet, true) {
-            Err(Error::QueueFull) => Ok(()),
-            other => other,
+    ) -> Result<(), EmitError> {
+        check_event(event)?;
+        if !self.socket.connected() {
+            return Err(EmitError::Disconnected);
         }
+        let packet = event_packet(self.socket.ns(), event, payload.into_args()?, None);
+        self.socket.send_packet(&packet, self.volatile)
+    }
+
+    /// Emits with one argument and waits for the ack (the timeout set, else `ack_timeout`).
+    pub fn emit_with_ack<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> AckFuture {
+        self.emit_payload_with_ack(event, Payload::One(data))
+    }
+
+    /// Same with raw arguments.
+    pub fn emit_args_with_ack(&self, event: &str, args: impl Into<Args>) -> AckFuture {
+        let args = args.into();
+        self.emit_payload_with_ack::<()>(event, Payload::Args(args.0))
+    }
+
+    pub(crate) fn emit_payload_with_ack<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        payload: Payload<'_, T>,
+    ) -> AckFuture {
+        AckFuture(self.start_ack(event, payload).map(wait_one_boxed))
+    }
+
+    fn start_ack<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        payload: Payload<'_, T>,
+    ) -> Result<oneshot::Receiver<Result<AckResponse, AckError>>, AckError> {
+        check_event(event)?;
+        let socket = &self.socket;
+        if !socket.connected() {
+            return Err(AckError::Disconnected);
+        }
+        let id = socket.0.ns.next_ack_id();
+        let packet = event_packet(socket.ns(), event, payload.into_args()?, Some(id));
+        let messages = encode(&*socket.0.ns.0.settings.parser, &packet);
+        let (tx, rx) = oneshot::channel();
+        let timeout = self.timeout.unwrap_or_else(|| socket.0.ns.ack_timeout());
+        socket.send_with_ack(&messages, id, AckWaiter::One(tx), timeout, self.volatile)?;
+        socket.notify_outgoing(&packet);
+        Ok(rx)
+    }
+}
+
+type BoxedAck = Pin<Box<dyn Future<Output = Result<AckResponse, AckError>> + Send>>;
+
+fn wait_one_boxed(rx: oneshot::Receiver<Result<AckResponse, AckError>>) -> BoxedAck {
+    Box::pin(wait_one(rx))
+}
+
+/// The answer to an emit with ack: resolves with the client's ack arguments, or the reason
+/// there is none. The emit is already sent when this is created; the future owns nothing
+/// borrowed, so it can be spawned.
+pub struct AckFuture(Result<BoxedAck, AckError>);
+
+impl AckFuture {
+    /// Waits for the ack and deserializes it (the only argument when there is one).
+    pub async fn deserialize<T: DeserializeOwned>(self) -> Result<T, AckError> {
+        self.await?.deserialize()
+    }
+}
+
+impl Future for AckFuture {
+    type Output = Result<AckResponse, AckError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut self.0 {
+            Ok(fut) => fut.as_mut().poll(cx),
+            Err(_) => {
+                let err = std::mem::replace(&mut self.0, Err(AckError::Disconnected));
+                Poll::Ready(Err(match err {
+                    Err(e) => e,
+                    Ok(_) => AckError::Disconnected,
+                }))
+            }
+        }
+    }
+}
+
+impl fmt::Debug for AckFuture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AckFuture")
     }
 }

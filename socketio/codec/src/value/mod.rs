@@ -344,9 +344,15 @@ impl FromIterator<Value> for Value {
     }
 }
 
-impl FromIterator<(String, Value)> for Value {
-    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
-        Value::Object(iter.into_iter().collect())
+/// An object from `(key, value)` pairs, in order:
+/// `Value::from_iter([("ok", Value::from(true)), ("file", bytes.into())])`.
+impl<K: Into<String>, V: Into<Value>> FromIterator<(K, V)> for Value {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        Value::Object(
+            iter.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
     }
 }
 

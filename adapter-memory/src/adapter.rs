@@ -1,0 +1,247 @@
+//! [`MemoryAdapter`]: the adapter of a single server.
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use parking_lot::RwLock;
+use socketio_adapter::{
+    ack_channel, AckEvent, AckSender, AckStream, Adapter, AdapterError, AdapterFactory, BoxFuture,
+    BroadcastOptions, LocalNamespace, Packet, Room, Sid, SocketInfo,
+};
+
+use crate::{RoomEvent, RoomsIndex};
+
+/// Listens to the room events of one namespace (create, delete, join, leave), as Node's
+/// adapter emits `create-room`, `delete-room`, `join-room` and `leave-room`. Called after the
+/// index lock is released.
+pub type RoomListener = Arc<dyn Fn(&str, &RoomEvent<Sid>) + Send + Sync>;
+
+/// The in-process adapter: the rooms index of one namespace and delivery to the sockets of
+/// this server.
+///
+/// Its `*_local` methods are the local half of every operation; a cluster adapter calls them
+/// for this server and publishes the rest.
+pub struct MemoryAdapter {
+    ns: Weak<dyn LocalNamespace>,
+    index: RwLock<RoomsIndex<Sid>>,
+    listeners: RwLock<Vec<RoomListener>>,
+}
+
+impl MemoryAdapter {
+    /// The adapter of the namespace `ns`.
+    pub fn new(ns: Weak<dyn LocalNamespace>) -> Self {
+        MemoryAdapter {
+            ns,
+            index: RwLock::new(RoomsIndex::default()),
+            listeners: RwLock::new(Vec::new()),
+        }
+    }
+
+    /// The factory the server uses by default.
+    pub fn factory() -> AdapterFactory {
+        Arc::new(|ns| Arc::new(MemoryAdapter::new(ns)))
+    }
+
+    /// Adds a listener of room events.
+    pub fn on_room_event(&self, listener: RoomListener) {
+        self.listeners.write().push(listener);
+    }
+
+    /// The namespace, while the server has it.
+    pub fn namespace(&self) -> Option<Arc<dyn LocalNamespace>> {
+        self.ns.upgrade()
+    }
+
+    /// Whether a room has members on this server.
+    pub fn has_room(&self, room: &str) -> bool {
+        self.index.read().has_room(room)
+    }
+
+    /// Whether a socket of this server is indexed.
+    pub fn has_socket(&self, sid: &Sid) -> bool {
+        self.index.read().has_socket(sid)
+    }
+
+    fn write(&self, f: impl FnOnce(&mut RoomsIndex<Sid>, &mut Vec<RoomEvent<Sid>>)) {
+        let mut events = Vec::new();
+        f(&mut self.index.write(), &mut events);
+        if events.is_empty() {
+            return;
+        }
+        let listeners = self.listeners.read().clone();
+        if listeners.is_empty() {
+            return;
+        }
+        let name = self
+            .ns
+            .upgrade()
+            .map(|ns| ns.name().to_owned())
+            .unwrap_or_default();
+        for event in &events {
+            for listener in &listeners {
+                listener(&name, event);
+            }
+        }
+    }
+
+    /// The local targets of `opts`.
+    pub fn targets(&self, opts: &BroadcastOptions) -> Vec<Sid> {
+        let mut out = Vec::new();
+        self.index
+            .read()
+            .resolve(&opts.rooms, &opts.except, &[], |sid| out.push(sid));
+        out
+    }
+
+    /// Delivers to the local targets; how many got it.
+    pub fn broadcast_local(&self, packet: &Packet, opts: &BroadcastOptions) -> usize {
+        let Some(ns) = self.ns.upgrade() else {
+            return 0;
+        };
+        let sids = self.targets(opts);
+        if sids.is_empty() {
+            return 0;
+        }
+        ns.deliver(&sids, packet, opts)
+    }
+
+    /// Delivers to the local targets expecting acks on `acks` within `timeout`, and reports
+    /// the count there; returns the count too.
+    pub fn broadcast_with_ack_local(
+        &self,
+        packet: &Packet,
+        opts: &BroadcastOptions,
+        timeout: Duration,
+        acks: &AckSender,
+    ) -> usize {
+        let count = match self.ns.upgrade() {
+            Some(ns) => {
+                let sids = self.targets(opts);
+                ns.deliver_with_ack(&sids, packet, opts, timeout, acks.clone())
+            }
+            None => 0,
+        };
+        let _ = acks.unbounded_send(AckEvent::Count(count));
+        count
+    }
+
+    /// The local targets, described.
+    pub fn fetch_local(&self, opts: &BroadcastOptions) -> Vec<SocketInfo> {
+        let Some(ns) = self.ns.upgrade() else {
+            return Vec::new();
+        };
+        let sids = self.targets(opts);
+        let mut infos = ns.socket_infos(&sids);
+        let index = self.index.read();
+        for info in &mut infos {
+            info.rooms = index.socket_rooms(&info.id).cloned().collect();
+        }
+        infos
+    }
+
+    /// Makes the local targets join rooms.
+    pub fn add_sockets_local(&self, opts: &BroadcastOptions, rooms: &[Room]) {
+        let sids = self.targets(opts);
+        self.write(|index, events| {
+            for sid in sids {
+                index.add_all(sid, rooms, events);
+            }
+        });
+    }
+
+    /// Makes the local targets leave rooms.
+    pub fn del_sockets_local(&self, opts: &BroadcastOptions, rooms: &[Room]) {
+        let sids = self.targets(opts);
+        self.write(|index, events| {
+            for sid in sids {
+                for room in rooms {
+                    index.del(sid, room, events);
+                }
+            }
+        });
+    }
+
+    /// Disconnects the local targets.
+    pub fn disconnect_local(&self, opts: &BroadcastOptions, close: bool) {
+        let Some(ns) = self.ns.upgrade() else { return };
+        let sids = self.targets(opts);
+        if !sids.is_empty() {
+            ns.disconnect(&sids, close);
+        }
+    }
+}
+
+impl Adapter for MemoryAdapter {
+    fn add_all(&self, sid: Sid, rooms: &[Room]) {
+        self.write(|index, events| index.add_all(sid, rooms, events));
+    }
+
+    fn del(&self, sid: Sid, room: &str) {
+        self.write(|index, events| index.del(sid, room, events));
+    }
+
+    fn del_all(&self, sid: Sid) {
+        self.write(|index, events| index.del_all(sid, events));
+    }
+
+    fn socket_rooms(&self, sid: Sid) -> Vec<Room> {
+        self.index.read().socket_rooms(&sid).cloned().collect()
+    }
+
+    fn local_sockets(&self, opts: &BroadcastOptions) -> Vec<Sid> {
+        self.targets(opts)
+    }
+
+    fn local_rooms(&self) -> Vec<Room> {
+        self.index.read().rooms().cloned().collect()
+    }
+
+    fn broadcast(&self, packet: Packet, opts: BroadcastOptions) -> usize {
+        self.broadcast_local(&packet, &opts)
+    }
+
+    fn broadcast_with_ack(&self, packet: Packet, opts: BroadcastOptions) -> AckStream {
+        let (tx, events) = ack_channel();
+        let timeout = Duration::from_millis(opts.flags.timeout.unwrap_or(0));
+        self.broadcast_with_ack_local(&packet, &opts, timeout, &tx);
+        AckStream {
+            servers: Box::pin(async { Ok(1) }),
+            events,
+        }
+    }
+
+    fn fetch_sockets(
+        &self,
+        opts: BroadcastOptions,
+    ) -> BoxFuture<Result<Vec<SocketInfo>, AdapterError>> {
+        let sockets = self.fetch_local(&opts);
+        Box::pin(async move { Ok(sockets) })
+    }
+
+    fn add_sockets(
+        &self,
+        opts: BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<Result<(), AdapterError>> {
+        self.add_sockets_local(&opts, &rooms);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn del_sockets(
+        &self,
+        opts: BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<Result<(), AdapterError>> {
+        self.del_sockets_local(&opts, &rooms);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn disconnect_sockets(
+        &self,
+        opts: BroadcastOptions,
+        close: bool,
+    ) -> BoxFuture<Result<(), AdapterError>> {
+        self.disconnect_local(&opts, close);
+        Box::pin(async { Ok(()) })
+    }
+}

@@ -1,0 +1,177 @@
+//! The two sides of the contract: [`Adapter`] (asked by the server) and [`LocalNamespace`]
+//! (asked by the adapter).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use socketio_codec::{Packet, Value};
+
+use crate::{
+    AckSender, AckStream, AdapterError, BroadcastOptions, RestoredSession, Room, ServerAck,
+    Session, Sid, SocketInfo,
+};
+
+/// A boxed future, as the operations that may cross servers return.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// The answers of the other servers to a server-side emit; on a timeout, the error comes with
+/// the answers received.
+pub type ServerAnswers = Result<Vec<Value>, (AdapterError, Vec<Value>)>;
+
+/// The adapter of one namespace (Node's `Adapter`).
+///
+/// Rooms operations are synchronous and local (a socket joins on its own server). Broadcasts
+/// are delivered locally at once and, for a cluster adapter, published to the other servers
+/// unless `flags.local` is set. Operations that wait for other servers return futures bounded
+/// by the adapter's request timeout.
+///
+/// Implementations must not call back into the server while holding a lock of their own that
+/// the server could need (the server's methods never call the adapter back synchronously
+/// except through [`Adapter::add_all`] / [`Adapter::del`] / [`Adapter::del_all`]).
+pub trait Adapter: Send + Sync + 'static {
+    /// Starts the adapter (subscriptions, heartbeats). Called once, when the namespace is
+    /// created; a failure is logged and the adapter keeps serving this server.
+    fn init(&self) -> BoxFuture<Result<(), AdapterError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Stops the adapter (unsubscribe, tell the others). Called by `io.close()`.
+    fn close(&self) -> BoxFuture<Result<(), AdapterError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// How many servers serve this namespace (this one included).
+    fn server_count(&self) -> BoxFuture<Result<usize, AdapterError>> {
+        Box::pin(async { Ok(1) })
+    }
+
+    /// Adds a local socket to rooms.
+    fn add_all(&self, sid: Sid, rooms: &[Room]);
+
+    /// Removes a local socket from a room.
+    fn del(&self, sid: Sid, room: &str);
+
+    /// Removes a local socket from every room (it leaves the namespace).
+    fn del_all(&self, sid: Sid);
+
+    /// The rooms of a local socket.
+    fn socket_rooms(&self, sid: Sid) -> Vec<Room>;
+
+    /// The local sockets `opts` targets.
+    fn local_sockets(&self, opts: &BroadcastOptions) -> Vec<Sid>;
+
+    /// The rooms that exist on this server.
+    fn local_rooms(&self) -> Vec<Room>;
+
+    /// Sends `packet` (an EVENT; its namespace is set) to every target, here and, unless
+    /// `flags.local`, on the other servers. Returns how many local sockets got it. A failure to
+    /// publish is logged and does not stop local delivery.
+    fn broadcast(&self, packet: Packet, opts: BroadcastOptions) -> usize;
+
+    /// Sends `packet` expecting one ack per target socket, here and on the other servers; the
+    /// answers arrive on the returned stream.
+    fn broadcast_with_ack(&self, packet: Packet, opts: BroadcastOptions) -> AckStream;
+
+    /// The sockets `opts` targets, here and on the other servers.
+    fn fetch_sockets(
+        &self,
+        opts: BroadcastOptions,
+    ) -> BoxFuture<Result<Vec<SocketInfo>, AdapterError>>;
+
+    /// Makes the targets join rooms, here and on the other servers.
+    fn add_sockets(
+        &self,
+        opts: BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<Result<(), AdapterError>>;
+
+    /// Makes the targets leave rooms, here and on the other servers.
+    fn del_sockets(
+        &self,
+        opts: BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<Result<(), AdapterError>>;
+
+    /// Disconnects the targets (closing their connections when `close`), here and on the other
+    /// servers.
+    fn disconnect_sockets(
+        &self,
+        opts: BroadcastOptions,
+        close: bool,
+    ) -> BoxFuture<Result<(), AdapterError>>;
+
+    /// Emits `args` (`[event, ...]`) to the other servers' server-side listeners.
+    fn server_side_emit(&self, _args: Vec<Value>) -> BoxFuture<Result<(), AdapterError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// The same, collecting one answer per other server within `timeout`. On a timeout the
+    /// error comes with the answers received.
+    fn server_side_emit_with_ack(
+        &self,
+        _args: Vec<Value>,
+        _timeout: Duration,
+    ) -> BoxFuture<ServerAnswers> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
+    /// Every room of every server (a union, without duplicates).
+    fn all_rooms(&self) -> BoxFuture<Result<Vec<Room>, AdapterError>> {
+        let rooms = self.local_rooms();
+        Box::pin(async move { Ok(rooms) })
+    }
+
+    /// Keeps a disconnected socket for connection state recovery.
+    fn persist_session(&self, _session: Session) -> BoxFuture<Result<(), AdapterError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Finds a persisted session by private id, with the packets missed after `offset`;
+    /// `None` when unknown, expired, or the offset is no longer known.
+    fn restore_session(
+        &self,
+        _pid: String,
+        _offset: String,
+    ) -> BoxFuture<Result<Option<RestoredSession>, AdapterError>> {
+        Box::pin(async { Ok(None) })
+    }
+}
+
+/// What an adapter asks of the server for the sockets of this server, in one namespace.
+/// Implemented by the `socketio` server; an adapter holds it weakly.
+pub trait LocalNamespace: Send + Sync + 'static {
+    /// The namespace name (`/`, `/admin`, ...).
+    fn name(&self) -> &str;
+
+    /// Writes `packet` to these local sockets (encoded once for all). Volatile packets are
+    /// dropped for connections that cannot take them now. Returns how many got it.
+    fn deliver(&self, sids: &[Sid], packet: &Packet, opts: &BroadcastOptions) -> usize;
+
+    /// Writes `packet` to these sockets with a fresh ack id of this namespace, each socket
+    /// waiting for its ack until `timeout` and reporting it on `acks` as an
+    /// [`AckEvent::Ack`](crate::AckEvent::Ack). Returns how many got it (the caller reports the
+    /// `Count`).
+    fn deliver_with_ack(
+        &self,
+        sids: &[Sid],
+        packet: &Packet,
+        opts: &BroadcastOptions,
+        timeout: Duration,
+        acks: AckSender,
+    ) -> usize;
+
+    /// Describes these local sockets (the adapter adds their rooms).
+    fn socket_infos(&self, sids: &[Sid]) -> Vec<SocketInfo>;
+
+    /// Disconnects these local sockets from the namespace (and their connections when `close`).
+    fn disconnect(&self, sids: &[Sid], close: bool);
+
+    /// A server-side emit from another server: `args` is `[event, ...]`; `ack` answers it
+    /// when the sender waits for answers.
+    fn server_side_emit(&self, args: Vec<Value>, ack: Option<ServerAck>);
+}
+
+/// Builds the adapter of a namespace (Node's `io.adapter(createAdapter(...))`).
+pub type AdapterFactory = Arc<dyn Fn(Weak<dyn LocalNamespace>) -> Arc<dyn Adapter> + Send + Sync>;
