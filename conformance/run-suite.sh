@@ -5,6 +5,8 @@
 #   CONFORMANCE_SERVER="node reference/eio-server.mjs" CONFORMANCE_REFERENCE=1 ./run-suite.sh
 # Arguments, if any, are node --test options placed before the test files
 # (e.g. ./run-suite.sh --test-name-pattern=upgrade). Exit code = test result.
+# With CONFORMANCE_PARSER=msgpack, only the socket.io-client files run, with the client's
+# `parser` option set to socket.io-msgpack-parser and the server given `--parser msgpack`.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -21,11 +23,12 @@ if [ ! -d node_modules ]; then
   npm ci --no-audit --no-fund
 fi
 
-if [ "$#" -eq 0 ]; then
-  exec npm test
+files=(test/*.test.mjs)
+if [ "${CONFORMANCE_PARSER:-json}" = msgpack ]; then
+  files=(test/sio-client.test.mjs test/sio-full.test.mjs)
 fi
 # same flags as the `test` script in package.json, with the extra options before the files
 exec node --test --test-concurrency=1 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=./test/summary-reporter.mjs --test-reporter-destination=stdout \
-  "$@" test/*.test.mjs
+  "$@" "${files[@]}"

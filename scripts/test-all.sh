@@ -37,6 +37,9 @@ for integration in ${CONFORMANCE_INTEGRATIONS:-hyper axum actix warp}; do
   step "conformance through --integration $integration"
   CONFORMANCE_SERVER="$server" CONFORMANCE_SERVER_ARGS="--integration $integration" \
     bash conformance/run-suite.sh || { echo "conformance FAILED through integration: $integration" >&2; exit 1; }
+  step "conformance through --integration $integration with the msgpack parser"
+  CONFORMANCE_PARSER=msgpack CONFORMANCE_SERVER="$server" CONFORMANCE_SERVER_ARGS="--integration $integration" \
+    bash conformance/run-suite.sh || { echo "msgpack conformance FAILED through integration: $integration" >&2; exit 1; }
 done
 
 step "browser tests of the chat demo (headless Chromium)"

@@ -1,14 +1,21 @@
-// Command line of the reference servers: `--profile <name> --port <P>` (also `--x=v`);
-// anything else (e.g. `--integration axum`) is meaningless for Node and ignored.
+// Command line of the reference servers: `--profile <name> --port <P>` (also `--x=v`),
+// `--parser json|msgpack`; anything else (e.g. `--integration axum`) is meaningless for
+// Node and ignored.
 // Exits with status 2 on a profile the calling server does not implement.
 export function parseArgs(argv, profiles) {
-  const out = { profile: profiles[0], port: 0 };
+  const out = { profile: profiles[0], port: 0, parser: "json" };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--profile") out.profile = argv[++i];
     else if (a.startsWith("--profile=")) out.profile = a.slice("--profile=".length);
     else if (a === "--port") out.port = Number(argv[++i]);
     else if (a.startsWith("--port=")) out.port = Number(a.slice("--port=".length));
+    else if (a === "--parser") out.parser = argv[++i];
+    else if (a.startsWith("--parser=")) out.parser = a.slice("--parser=".length);
+  }
+  if (!["json", "msgpack"].includes(out.parser)) {
+    console.error(`unknown parser: ${out.parser}`);
+    process.exit(2);
   }
   if (!profiles.includes(out.profile)) {
     console.error(`unknown profile: ${out.profile}`);

@@ -3,7 +3,7 @@
 // (../SIO_CONTRACT.md), on Node's socket.io 4.8.4. The sio-*.test.mjs files in
 // ../test are validated against this server.
 //
-// Usage: node reference/sio-server.mjs --profile <sio|sio-full|sio3> --port <P> [ignored extra args]
+// Usage: node reference/sio-server.mjs --profile <sio|sio-full|sio3> --port <P> [--parser msgpack] [ignored extra args]
 //
 //   - listens on 127.0.0.1:P, prints `listening on 127.0.0.1:P` once ready
 //   - Socket.IO at path /socket.io/, pingInterval 300, pingTimeout 200,
@@ -13,6 +13,7 @@
 import http from "node:http";
 import { parseArgs } from "./args.mjs";
 import { Server } from "socket.io";
+import msgpackParser from "socket.io-msgpack-parser";
 
 const args = parseArgs(process.argv.slice(2), ["sio", "sio-full", "sio3"]);
 // sio3: sio-full that also accepts Engine.IO v3 / Socket.IO v4 clients (socket.io-client 2.x)
@@ -37,6 +38,7 @@ const io = new Server(httpServer, {
   allowUpgrades: true,
   allowEIO3: EIO3,
   cors: { origin: "*" },
+  ...(args.parser === "msgpack" ? { parser: msgpackParser } : {}),
 });
 
 const byJson = (a, b) => {

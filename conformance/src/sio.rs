@@ -10,17 +10,31 @@ use serde::Serialize;
 use serde_json::json;
 use socketio::{AckSender, Args, Cors, Data, Namespace, SocketIo, SocketRef, Value};
 
-/// The server of profile `sio` (`full == false`), `sio-full`, or `sio3` (`sio-full` that also
-/// accepts Engine.IO v3 / Socket.IO v4 clients, `eio3 == true`).
-pub fn server(full: bool, eio3: bool) -> SocketIo {
-    let io = SocketIo::builder()
+/// How the Socket.IO conformance server is set up.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Profile `sio-full` (or `sio3`) rather than `sio`.
+    pub full: bool,
+    /// Profile `sio3`: `sio-full` that also accepts Engine.IO v3 / Socket.IO v4 clients.
+    pub eio3: bool,
+    /// `--parser msgpack`: the msgpack parser (npm `socket.io-msgpack-parser`).
+    pub msgpack: bool,
+}
+
+/// The server of profile `sio`, `sio-full` or `sio3`.
+pub fn server(options: &Options) -> SocketIo {
+    let mut builder = SocketIo::builder()
         .connect_timeout(Duration::from_millis(1000))
         .ping_interval(Duration::from_millis(300))
         .ping_timeout(Duration::from_millis(200))
         .max_http_buffer_size(1_000_000)
         .cors(Cors::any())
-        .allow_eio3(eio3)
-        .build();
+        .allow_eio3(options.eio3);
+    if options.msgpack {
+        builder = builder.parser(socketio::MsgpackParser);
+    }
+    let io = builder.build();
+    let full = options.full;
     io.on_connection(move |socket: SocketRef| {
         if full {
             setup_full(&socket);

@@ -28,6 +28,9 @@
 //   CONFORMANCE_REFERENCE=1  the server is Node's engine.io: skips the few
 //                            checks where the Node server is known to be buggy
 //   CONFORMANCE_STARTUP_TIMEOUT_MS  wait for the listening line (default 60000)
+//   CONFORMANCE_PARSER=msgpack  socket.io-client sockets use socket.io-msgpack-parser
+//                            (the server must be started with `--parser msgpack`;
+//                            run-suite.sh then runs only the socket.io-client files)
 
 import { spawn } from "node:child_process";
 import http from "node:http";
@@ -267,7 +270,8 @@ export async function startServer({ profile = "eio" } = {}) {
   let lastErr;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const argv = [...referenceScriptFor(splitCommand(cmd), profile), "--profile", profile, "--port", String(port), ...extra];
+    const parser = process.env.CONFORMANCE_PARSER === "msgpack" ? ["--parser", "msgpack"] : [];
+    const argv = [...referenceScriptFor(splitCommand(cmd), profile), "--profile", profile, "--port", String(port), ...extra, ...parser];
     const srv = new ServerProcess(argv, port);
     try {
       await srv.waitListening(timeoutMs);
@@ -742,10 +746,20 @@ export class SioEvents {
   }
 }
 
+export const SIO_PARSER = process.env.CONFORMANCE_PARSER ?? "json";
+
 let sioClientModule;
+let msgpackParserModule;
 async function sioClient() {
   sioClientModule ??= await import("socket.io-client");
   return sioClientModule;
+}
+
+/** The socket.io-client `parser` option for CONFORMANCE_PARSER. */
+async function parserOption() {
+  if (SIO_PARSER !== "msgpack") return {};
+  msgpackParserModule ??= (await import("socket.io-msgpack-parser")).default;
+  return { parser: msgpackParserModule };
 }
 
 /**
@@ -761,6 +775,7 @@ export async function sioSocket(ctx, setup, nsp = "/", opts = {}) {
     forceNew: true,
     reconnection: false,
     timeout: 2000,
+    ...(await parserOption()),
     ...setup.opts,
     ...opts,
   });

@@ -34,6 +34,7 @@ struct Args {
     profile: String,
     port: u16,
     integration: String,
+    sio: conformance::sio::Options,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -41,6 +42,7 @@ fn parse_args() -> Result<Args, String> {
         profile: "eio".into(),
         port: 3000,
         integration: "hyper".into(),
+        sio: conformance::sio::Options::default(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -49,6 +51,13 @@ fn parse_args() -> Result<Args, String> {
             "--profile" => args.profile = value()?,
             "--port" => args.port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
             "--integration" => args.integration = value()?,
+            "--parser" => {
+                args.sio.msgpack = match value()?.as_str() {
+                    "json" => false,
+                    "msgpack" => true,
+                    other => return Err(format!("--parser: unknown parser {other}")),
+                }
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -112,7 +121,12 @@ async fn main() -> ExitCode {
             conformance::serve::serve(&args.integration, listener, engine).await
         }
         None => {
-            let io = conformance::sio::server(args.profile != "sio", args.profile == "sio3");
+            let options = conformance::sio::Options {
+                full: args.profile != "sio",
+                eio3: args.profile == "sio3",
+                ..args.sio
+            };
+            let io = conformance::sio::server(&options);
             conformance::serve::serve(&args.integration, listener, io).await
         }
     };
