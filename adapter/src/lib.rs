@@ -39,6 +39,7 @@ mod ack;
 mod adapter;
 mod error;
 mod options;
+mod rooms;
 mod serde_sid;
 mod session;
 mod socket_info;
@@ -47,6 +48,7 @@ pub use ack::{ack_channel, AckEvent, AckSender, AckStream, ServerAck};
 pub use adapter::{Adapter, AdapterFactory, BoxFuture, LocalNamespace, ServerAnswers};
 pub use error::AdapterError;
 pub use options::{BroadcastFlags, BroadcastOptions, Room};
+pub use rooms::{rooms, IntoRooms, Rooms};
 pub use session::{RestoredSession, Session};
 pub use socket_info::{HandshakeInfo, SocketInfo};
 

@@ -1,9 +1,10 @@
 // Command line of the reference servers: `--profile <name> --port <P>` (also `--x=v`),
-// `--parser json|msgpack`; anything else (e.g. `--integration axum`) is meaningless for
+// `--parser json|msgpack`, `--redis URL [--sharded]` (a cluster through
+// @socket.io/redis-adapter), `--name NAME`; anything else (e.g. `--integration axum`) is meaningless for
 // Node and ignored.
 // Exits with status 2 on a profile the calling server does not implement.
 export function parseArgs(argv, profiles) {
-  const out = { profile: profiles[0], port: 0, parser: "json" };
+  const out = { profile: profiles[0], port: 0, parser: "json", redis: null, sharded: false, name: "node" };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--profile") out.profile = argv[++i];
@@ -11,6 +12,9 @@ export function parseArgs(argv, profiles) {
     else if (a === "--port") out.port = Number(argv[++i]);
     else if (a.startsWith("--port=")) out.port = Number(a.slice("--port=".length));
     else if (a === "--parser") out.parser = argv[++i];
+    else if (a === "--redis") out.redis = argv[++i];
+    else if (a === "--sharded") out.sharded = true;
+    else if (a === "--name") out.name = argv[++i];
     else if (a.startsWith("--parser=")) out.parser = a.slice("--parser=".length);
   }
   if (!["json", "msgpack"].includes(out.parser)) {

@@ -3,7 +3,8 @@
 // (../SIO_CONTRACT.md), on Node's socket.io 4.8.4. The sio-*.test.mjs files in
 // ../test are validated against this server.
 //
-// Usage: node reference/sio-server.mjs --profile <sio|sio-full|sio3> --port <P> [--parser msgpack] [ignored extra args]
+// Usage: node reference/sio-server.mjs --profile <sio|sio-full|sio3> --port <P> [--parser msgpack]
+//        [--redis URL [--sharded]] [--name NAME] [ignored extra args]
 //
 //   - listens on 127.0.0.1:P, prints `listening on 127.0.0.1:P` once ready
 //   - Socket.IO at path /socket.io/, pingInterval 300, pingTimeout 200,
@@ -14,6 +15,8 @@ import http from "node:http";
 import { parseArgs } from "./args.mjs";
 import { Server } from "socket.io";
 import msgpackParser from "socket.io-msgpack-parser";
+import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
+import { createClient } from "redis";
 
 const args = parseArgs(process.argv.slice(2), ["sio", "sio-full", "sio3"]);
 // sio3: sio-full that also accepts Engine.IO v3 / Socket.IO v4 clients (socket.io-client 2.x)
@@ -40,6 +43,13 @@ const io = new Server(httpServer, {
   cors: { origin: "*" },
   ...(args.parser === "msgpack" ? { parser: msgpackParser } : {}),
 });
+
+if (args.redis) {
+  const pub = createClient({ url: args.redis });
+  const sub = pub.duplicate();
+  await Promise.all([pub.connect(), sub.connect()]);
+  io.adapter(args.sharded ? createShardedAdapter(pub, sub) : createAdapter(pub, sub));
+}
 
 const byJson = (a, b) => {
   const x = JSON.stringify(a);
@@ -69,7 +79,39 @@ io.of("/custom").on("connection", (socket) => {
 // ---------------------------------------------------------------------------
 // Profile sio-full
 
+if (FULL) {
+  // Cluster (SIO_CONTRACT.md): server-side listeners.
+  root.on("sse", (...a) => root.local.emit("sse-received", ...a));
+  root.on("sse-ack", (arg, cb) => cb(`${args.name}:${typeof arg === "string" ? arg : JSON.stringify(arg)}`));
+}
+
+function setupCluster(socket) {
+  socket.on("server-name", (ack) => ack(args.name));
+  socket.on("sse", (...a) => root.serverSideEmit("sse", ...a));
+  socket.on("sse-with-ack", async (arg, ack) => {
+    try {
+      const responses = await root.serverSideEmitWithAck("sse-ack", arg);
+      ack({ responses: [...responses].sort(byJson) });
+    } catch (err) {
+      ack({ error: err.message });
+    }
+  });
+  socket.on("local-broadcast", (...a) => root.local.emit("local-msg", ...a));
+  socket.on("fetch-details", async (ack) => {
+    try {
+      const sockets = await root.fetchSockets();
+      const details = sockets
+        .map((s) => ({ id: s.id, rooms: [...s.rooms].sort(), data: s.data, auth: s.handshake.auth }))
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      ack(details);
+    } catch (err) {
+      ack({ error: err.message });
+    }
+  });
+}
+
 function setupFull(socket) {
+  setupCluster(socket);
   const nsp = root;
   const incoming = [];
   const outgoing = [];
@@ -107,6 +149,7 @@ function setupFull(socket) {
   socket.on("broadcast", (...a) => socket.broadcast.emit("broadcast-msg", ...a));
   socket.on("broadcast-all", (...a) => nsp.emit("all-msg", ...a));
   socket.on("volatile", (...a) => socket.volatile.emit("volatile-msg", ...a));
+  socket.on("volatile-all", (...a) => nsp.volatile.emit("volatile-all-msg", ...a));
   socket.on("ask-me", (arg, ack) => {
     socket.timeout(500).emit("ask", arg, (err, answer) => ack(err ? { error: "timeout" } : { answer }));
   });

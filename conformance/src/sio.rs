@@ -19,10 +19,17 @@ pub struct Options {
     pub eio3: bool,
     /// `--parser msgpack`: the msgpack parser (npm `socket.io-msgpack-parser`).
     pub msgpack: bool,
+    /// `--redis URL`: join a cluster through Redis.
+    pub redis: Option<String>,
+    /// `--sharded`: the sharded Redis adapter instead of the classic one.
+    pub sharded: bool,
+    /// `--name NAME`: this server's name in cluster answers (default `rust`).
+    pub name: String,
 }
 
-/// The server of profile `sio`, `sio-full` or `sio3`.
-pub fn server(options: &Options) -> SocketIo {
+/// The server of profile `sio`, `sio-full` or `sio3`, on `adapter` (the memory adapter when
+/// `None`).
+pub fn server(options: &Options, adapter: Option<socketio::adapter::AdapterFactory>) -> SocketIo {
     let mut builder = SocketIo::builder()
         .connect_timeout(Duration::from_millis(1000))
         .ping_interval(Duration::from_millis(300))
@@ -33,11 +40,19 @@ pub fn server(options: &Options) -> SocketIo {
     if options.msgpack {
         builder = builder.parser(socketio::MsgpackParser);
     }
+    if let Some(adapter) = adapter {
+        builder = builder.adapter(adapter);
+    }
     let io = builder.build();
     let full = options.full;
+    if full {
+        cluster_listeners(&io.sockets(), &options.name);
+    }
+    let name = options.name.clone();
     io.on_connection(move |socket: SocketRef| {
         if full {
             setup_full(&socket);
+            setup_cluster(&socket, &name);
         }
         socket.emit("auth", &socket.handshake().auth);
         socket.on("message", |s: SocketRef, args: Args| {
@@ -54,6 +69,19 @@ pub fn server(options: &Options) -> SocketIo {
         full_namespaces(&io);
     }
     io
+}
+
+/// The Redis adapter of `--redis URL [--sharded]`.
+pub async fn redis_adapter(
+    url: &str,
+    sharded: bool,
+) -> Result<socketio::adapter::AdapterFactory, socketio::AdapterError> {
+    let conn = socketio_adapter_redis::RedisConnection::connect(url).await?;
+    Ok(if sharded {
+        socketio_adapter_redis::create_sharded_adapter(conn, Default::default())
+    } else {
+        socketio_adapter_redis::create_adapter(conn, Default::default())
+    })
 }
 
 fn sorted_ids(sockets: Vec<socketio::RemoteSocket>) -> Vec<String> {
@@ -122,6 +150,9 @@ fn setup_full(socket: &SocketRef) {
     });
     socket.on("broadcast-all", |nsp: Namespace, args: Args| {
         nsp.emit_args("all-msg", args);
+    });
+    socket.on("volatile-all", |nsp: Namespace, args: Args| {
+        nsp.volatile().emit_args("volatile-all-msg", args)
     });
     socket.on("volatile", |s: SocketRef, args: Args| {
         s.volatile().emit_args("volatile-msg", args);
@@ -233,6 +264,81 @@ fn setup_full(socket: &SocketRef) {
         };
         s.emit_many("bin", &(Bytes::from_static(&[1, 2, 3]), nested));
     });
+}
+
+/// The server-side listeners of the cluster events (SIO_CONTRACT.md, "Cluster").
+fn cluster_listeners(nsp: &Namespace, name: &str) {
+    let local = nsp.clone();
+    nsp.on_server_event("sse", move |args, _ack| {
+        local.local().emit_args("sse-received", args)
+    });
+    let name = name.to_owned();
+    nsp.on_server_event("sse-ack", move |args, ack| {
+        if let Some(ack) = ack {
+            let arg = match args.get(0) {
+                Value::String(s) => s,
+                other => serde_json::to_string(&other).unwrap_or_default(),
+            };
+            ack(Value::from(format!("{name}:{arg}")));
+        }
+    });
+}
+
+/// The socket events of the cluster part of the contract.
+fn setup_cluster(socket: &SocketRef, name: &str) {
+    let name = name.to_owned();
+    socket.on("server-name", move |ack: AckSender| ack.send(&name));
+    socket.on("sse", |nsp: Namespace, args: Args| async move {
+        let mut all = vec![Value::from("sse")];
+        all.extend(args.0);
+        if let Err(e) = nsp.adapter().server_side_emit(all).await {
+            eprintln!("server-side emit failed: {e}");
+        }
+    });
+    socket.on(
+        "sse-with-ack",
+        |nsp: Namespace, Data(arg): Data<Value>, ack: AckSender| async move {
+            match nsp.server_side_emit_with_ack("sse-ack", &arg).await {
+                Ok(mut responses) => {
+                    responses.sort_by_key(|v| serde_json::to_string(v).unwrap_or_default());
+                    ack.send(&Value::from_iter([("responses", Value::Array(responses))]));
+                }
+                Err(e) => ack.send(&Value::from_iter([("error", e.to_string())])),
+            }
+        },
+    );
+    socket.on("local-broadcast", |nsp: Namespace, args: Args| {
+        nsp.local().emit_args("local-msg", args)
+    });
+    socket.on(
+        "fetch-details",
+        |nsp: Namespace, ack: AckSender| async move {
+            match nsp.fetch_sockets().await {
+                Ok(sockets) => {
+                    let mut details: Vec<Value> = sockets
+                        .iter()
+                        .map(|s| {
+                            let mut rooms: Vec<String> =
+                                s.rooms().iter().map(|r| r.to_string()).collect();
+                            rooms.sort();
+                            Value::from_iter([
+                                ("id", Value::from(s.id().as_str())),
+                                (
+                                    "rooms",
+                                    Value::from_iter(rooms.into_iter().map(Value::from)),
+                                ),
+                                ("data", s.data_value().clone()),
+                                ("auth", s.handshake().auth.clone()),
+                            ])
+                        })
+                        .collect();
+                    details.sort_by_key(|v| v.get("id").and_then(Value::as_str).map(str::to_owned));
+                    ack.send(&details);
+                }
+                Err(e) => ack.send(&Value::from_iter([("error", e.to_string())])),
+            }
+        },
+    );
 }
 
 #[derive(Clone, Default)]

@@ -111,7 +111,7 @@ process.on("exit", () => {
   }
 });
 
-async function freePort() {
+export async function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();
@@ -125,7 +125,7 @@ async function freePort() {
 
 const LOG_CAP = 256 * 1024;
 
-class ServerProcess {
+export class ServerProcess {
   constructor(argv, port) {
     this.argv = argv;
     this.port = port;

@@ -42,7 +42,10 @@ fn parse_args() -> Result<Args, String> {
         profile: "eio".into(),
         port: 3000,
         integration: "hyper".into(),
-        sio: conformance::sio::Options::default(),
+        sio: conformance::sio::Options {
+            name: "rust".into(),
+            ..conformance::sio::Options::default()
+        },
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -51,6 +54,9 @@ fn parse_args() -> Result<Args, String> {
             "--profile" => args.profile = value()?,
             "--port" => args.port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
             "--integration" => args.integration = value()?,
+            "--redis" => args.sio.redis = Some(value()?),
+            "--sharded" => args.sio.sharded = true,
+            "--name" => args.sio.name = value()?,
             "--parser" => {
                 args.sio.msgpack = match value()?.as_str() {
                     "json" => false,
@@ -126,7 +132,17 @@ async fn main() -> ExitCode {
                 eio3: args.profile == "sio3",
                 ..args.sio
             };
-            let io = conformance::sio::server(&options);
+            let adapter = match &options.redis {
+                Some(url) => match conformance::sio::redis_adapter(url, options.sharded).await {
+                    Ok(adapter) => Some(adapter),
+                    Err(e) => {
+                        eprintln!("conformance-server: redis {url}: {e}");
+                        return ExitCode::from(1);
+                    }
+                },
+                None => None,
+            };
+            let io = conformance::sio::server(&options, adapter);
             conformance::serve::serve(&args.integration, listener, io).await
         }
     };

@@ -81,7 +81,6 @@ mod listeners;
 mod namespace;
 mod operators;
 mod reason;
-mod rooms;
 mod server;
 mod socket;
 mod timers;
@@ -101,7 +100,6 @@ pub use listeners::{IncomingEvent, ListenerId};
 pub use namespace::{AsyncConnection, ConnectionHandler, Namespace, SyncConnection};
 pub use operators::{BroadcastOperators, RemoteSocket};
 pub use reason::DisconnectReason;
-pub use rooms::{rooms, IntoRooms, Rooms};
 pub use server::SocketIo;
 pub use socket::{AckFuture, SocketEmitter, SocketRef};
 

@@ -22,10 +22,10 @@ use crate::error::{AckError, EmitError, MiddlewareError};
 use crate::extract::Args;
 use crate::listeners::BoxFuture;
 use crate::operators::BroadcastOperators;
-use crate::rooms::IntoRooms;
 use crate::server::Settings;
 use crate::socket::SocketRef;
 use crate::RemoteSocket;
+use socketio_adapter::IntoRooms;
 
 /// A connect middleware: may refuse the socket before it joins.
 pub(crate) type Middleware =

@@ -13,7 +13,7 @@ use crate::emit::{check_event, event_packet, Payload};
 use crate::error::{AckError, EmitError};
 use crate::extract::Args;
 use crate::namespace::Namespace;
-use crate::rooms::IntoRooms;
+use socketio_adapter::IntoRooms;
 
 /// A broadcast being built (Node's `BroadcastOperator`): each method adds a condition; an
 /// emit or an action ends it. On a dynamic parent namespace it reaches every child.

@@ -20,8 +20,8 @@ use crate::extract::Args;
 use crate::listeners::BoxFuture;
 use crate::namespace::{AsyncMatcher, ConnectionHandler, Matcher, Namespace, NsHandlers, NsKind};
 use crate::operators::{BroadcastOperators, RemoteSocket};
-use crate::rooms::IntoRooms;
 use crate::Config;
+use socketio_adapter::IntoRooms;
 
 /// What every namespace of a server shares (no back reference to the registry).
 #[derive(Debug)]

@@ -27,7 +27,7 @@ use crate::listeners::{IncomingEvent, ListenerId};
 use crate::namespace::Namespace;
 use crate::operators::BroadcastOperators;
 use crate::reason::DisconnectReason;
-use crate::rooms::IntoRooms;
+use socketio_adapter::IntoRooms;
 
 /// Where a socket is in its life. Stored in one atomic so that any task can check it.
 const CONNECTING: u8 = 0;

@@ -1,20 +1,21 @@
 //! [`IntoRooms`]: one room or many, as Node's `join`, `to`, `in` and `except` take them.
 
-use socketio_adapter::Room;
 use socketio_codec::Value;
+
+use crate::Room;
 
 /// Anything that names rooms: a `&str`, a `String`, a [`Room`], an array, a `Vec` or a slice
 /// of those, a JSON [`Value`] (a string or an array of strings, as a client sends a room list),
 /// or any iterator wrapped in [`rooms`].
 ///
 /// ```
-/// use socketio::{rooms, IntoRooms};
+/// use socketio_adapter::{rooms, IntoRooms};
 ///
 /// assert_eq!("a".into_rooms().len(), 1);
 /// assert_eq!(["a", "b"].into_rooms().len(), 2);
 /// assert_eq!(vec![String::from("a")].into_rooms().len(), 1);
 /// assert_eq!(rooms((1..4).map(|n| format!("room-{n}"))).into_rooms().len(), 3);
-/// let from_client = socketio::Value::from(vec!["x".into(), "y".into()]);
+/// let from_client = socketio_adapter::Value::from(vec!["x".into(), "y".into()]);
 /// assert_eq!(from_client.into_rooms().len(), 2);
 /// ```
 pub trait IntoRooms {

@@ -1,0 +1,167 @@
+// Harness of the cluster tests: a real redis-server, Rust and Node servers on it, and
+// socket.io-client clients on each (Debian's redis-server and the npm packages of
+// ../package.json; everything started here on free ports and stopped by PID).
+//
+// Env:
+//   CONFORMANCE_SERVER        the Rust conformance-server binary (required)
+//   CONFORMANCE_SERVER_ARGS   extra args for it (e.g. `--integration axum`)
+//   CONFORMANCE_EMITTER       the Rust conformance-emitter binary (default: next to the server)
+//   CLUSTER_SHARDED=1         the sharded adapters (createShardedAdapter) instead of the classic ones
+
+import { spawn } from "node:child_process";
+import net from "node:net";
+import path from "node:path";
+import { io as ioClient } from "socket.io-client";
+import { Emitter } from "@socket.io/redis-emitter";
+import { createClient } from "redis";
+import { CONFORMANCE_DIR, ServerProcess, SioEvents, freePort, sleep, splitCommand } from "../test/harness.mjs";
+
+export const SHARDED = process.env.CLUSTER_SHARDED === "1";
+
+/** A redis-server on a free port (no persistence), stopped and restarted by PID. */
+export class Redis {
+  static async start() {
+    const r = new Redis(await freePort());
+    await r.launch();
+    return r;
+  }
+
+  constructor(port) {
+    this.port = port;
+    this.url = `redis://127.0.0.1:${port}`;
+    this.child = null;
+  }
+
+  async launch() {
+    const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+    this.child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
+    this.exited = new Promise((resolve) => this.child.on("exit", resolve));
+    const deadline = Date.now() + 10000;
+    while (Date.now() < deadline) {
+      if (await canConnect(this.port)) return;
+      await sleep(50);
+    }
+    throw new Error(`redis-server did not listen on ${this.port}`);
+  }
+
+  /** Stops it (SIGTERM, then SIGKILL). */
+  async stop() {
+    if (!this.child || this.child.exitCode !== null) return;
+    this.child.kill("SIGTERM");
+    const t = setTimeout(() => this.child.kill("SIGKILL"), 2000);
+    await this.exited;
+    clearTimeout(t);
+  }
+
+  async restart() {
+    await this.stop();
+    await this.launch();
+  }
+}
+
+function canConnect(port) {
+  return new Promise((resolve) => {
+    const s = net.connect(port, "127.0.0.1");
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
+async function launch(argv, port) {
+  const srv = new ServerProcess(argv, port);
+  await srv.waitListening(60000);
+  return srv;
+}
+
+function clusterArgs(name, redis) {
+  return ["--profile", "sio-full", "--redis", redis.url, "--name", name, ...(SHARDED ? ["--sharded"] : [])];
+}
+
+/** A Rust conformance server named `name` in the cluster. */
+export async function startRust(name, redis) {
+  const cmd = process.env.CONFORMANCE_SERVER;
+  if (!cmd) throw new Error("CONFORMANCE_SERVER is not set");
+  const port = await freePort();
+  const extra = splitCommand(process.env.CONFORMANCE_SERVER_ARGS ?? "");
+  return launch([...splitCommand(cmd), ...clusterArgs(name, redis), "--port", String(port), ...extra], port);
+}
+
+/** A Node reference server (socket.io 4.8.4 + @socket.io/redis-adapter 8.3.0). */
+export async function startNode(name, redis) {
+  const port = await freePort();
+  return launch(["node", "reference/sio-server.mjs", ...clusterArgs(name, redis), "--port", String(port)], port);
+}
+
+/**
+ * A socket.io-client socket on `server` (websocket unless `transports` says otherwise) with its
+ * events recorded; resolves once connected. `cleanup` collects what to close.
+ */
+export async function client(server, cleanup, { nsp = "/", transports = ["websocket"], auth } = {}) {
+  const socket = ioClient(server.base + nsp, {
+    path: "/socket.io/",
+    forceNew: true,
+    reconnection: false,
+    transports,
+    auth,
+  });
+  cleanup.push(() => socket.disconnect());
+  const events = new SioEvents(socket);
+  await new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no connection to ${server.base}`)), 5000);
+    socket.once("connect", () => {
+      clearTimeout(t);
+      resolve();
+    });
+    socket.once("connect_error", (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
+  });
+  return { socket, events };
+}
+
+/** Emits with an ack and resolves with the answer. */
+export function ack(socket, event, ...args) {
+  return socket.timeout(8000).emitWithAck(event, ...args);
+}
+
+/** Runs our emitter once (see ../src/bin/conformance-emitter.rs). */
+export function rustEmit(redis, args) {
+  const bin =
+    process.env.CONFORMANCE_EMITTER ??
+    path.join(path.dirname(splitCommand(process.env.CONFORMANCE_SERVER ?? "")[0] ?? ""), "conformance-emitter");
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, ["--redis", redis.url, ...args], { cwd: CONFORMANCE_DIR, stdio: ["ignore", "pipe", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (d) => (err += d));
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`conformance-emitter ${args.join(" ")}: exit ${code}: ${err}`))));
+  });
+}
+
+/** Node's emitter (@socket.io/redis-emitter 5.1) on its own connection. */
+export async function nodeEmitter(redis, cleanup) {
+  const client = createClient({ url: redis.url });
+  await client.connect();
+  cleanup.push(() => client.quit());
+  return new Emitter(client);
+}
+
+/** Retries `fn` until it does not throw, or throws its last error after `timeout` ms. */
+export async function eventually(fn, timeout = 5000, every = 100) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      return await fn();
+    } catch (e) {
+      last = e;
+      await sleep(every);
+    }
+  }
+  throw last;
+}
+
+export { sleep };
