@@ -307,6 +307,8 @@ impl Client {
         // The CONNECT reply goes out before anything sent to the socket.
         self.send_control(&reply);
         socket.set_connected();
+        // Joined: the connect timeout is over, even if this socket leaves later (Node).
+        self.timers.disarm_connect();
         socket.nsp().add_socket(socket.clone());
         self.drain_inbox();
         for handler in socket.nsp().0.handlers.connection_handlers() {
