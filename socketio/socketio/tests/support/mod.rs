@@ -487,6 +487,9 @@ impl TestClient {
     /// Feeds Engine.IO messages as one batch (one polling POST: the driver dispatches them all
     /// before it takes the commands they caused), then pumps.
     pub fn send_messages(&self, batch: Vec<Data>) {
+        // A client answers what it read: whatever test code queued meanwhile (an emit with ack
+        // registers its ack through the queue) is handled first, as the driver would have.
+        self.harness.pump();
         {
             let mut w = self.harness.world.borrow_mut();
             let io = w.io.clone();
