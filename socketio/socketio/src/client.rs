@@ -8,7 +8,7 @@
 //!                                         a task, then       │ that reports ConnectDone)
 //!                                         NamespaceResolved) ▼
 //!                                              CONNECT reply ─► connected ─► connection handlers
-//!                           EVENT ─► inbox drained ─► packet middlewares ─► any ─► listeners
+//!                           EVENT ─► inbox drained ─► any ─► packet middlewares ─► listeners
 //!                           ACK ─► waiter (its deadline disarmed)
 //!                           DISCONNECT ─► disconnecting ─► rooms left ─► disconnect
 //!  timers: connect timeout (no namespace joined) · ack deadlines
@@ -342,10 +342,11 @@ impl Client {
 
     // ----- events -----
 
-    /// Runs the packet middlewares of an event, then dispatches it (now, or when async
-    /// middlewares finish).
+    /// Tells the catch-all listeners about an event, runs its packet middlewares, then
+    /// dispatches it (now, or when async middlewares finish).
     fn check_event(&mut self, i: usize, event: IncomingEvent) {
         let state = &mut self.sockets[i];
+        state.notify_any(&event);
         let middlewares = state.middlewares();
         if middlewares.is_empty() {
             state.dispatch(event);

@@ -234,7 +234,8 @@ impl SocketRef {
     }
 
     /// Adds a catch-all listener of incoming events (Node's `socket.onAny`): it runs before
-    /// the listeners of the event, with the event name and arguments.
+    /// the packet middlewares and the listeners of the event, with the event name and the
+    /// arguments as received (it also sees events a middleware then refuses).
     pub fn on_any(
         &self,
         f: impl Fn(&SocketRef, &str, &[Value]) + Send + Sync + 'static,
@@ -268,6 +269,8 @@ impl SocketRef {
 
     /// Adds a catch-all listener of the events sent to this socket (Node's
     /// `socket.onAnyOutgoing`); it runs in the connection's task, in the order of the emits.
+    /// The listeners present when the connection handles an emit's notice are the ones called:
+    /// a listener added and removed again in one synchronous turn may miss the emits in between.
     pub fn on_any_outgoing(
         &self,
         f: impl Fn(&SocketRef, &str, &[Value]) + Send + Sync + 'static,
