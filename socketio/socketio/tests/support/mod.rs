@@ -111,6 +111,9 @@ struct Conn {
     decoder: Box<dyn PacketDecoder>,
     /// Packets received and not yet taken by the test.
     inbox: VecDeque<Packet>,
+    /// The Engine.IO messages received and not yet taken, as written: text as is, binary as
+    /// `<bin 01 02>`.
+    raw: Vec<String>,
     /// The engine was asked to close (what `Outgoing::Close` said).
     closing: Option<CloseReason>,
     /// The session ended with this reason (after `on_disconnect`).
@@ -200,6 +203,7 @@ impl Harness {
                 outbox,
                 decoder,
                 inbox: VecDeque::new(),
+                raw: Vec::new(),
                 closing: None,
                 closed: None,
                 dropped_after_close: 0,
@@ -437,6 +441,13 @@ impl Conn {
             return;
         }
         for data in batch {
+            self.raw.push(match &data {
+                Data::Text(text) => text.as_str().to_owned(),
+                Data::Binary(bytes) => {
+                    let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                    format!("<bin {}>", hex.join(" "))
+                }
+            });
             let decoded = match data {
                 Data::Text(text) => self.decoder.decode_text(text.as_str()),
                 Data::Binary(bytes) => self.decoder.decode_binary(bytes),
@@ -631,7 +642,13 @@ impl TestClient {
         self.read_conn(|c| c.inbox.drain(..).collect())
     }
 
-    /// Same, as wire text (JSON parser notation).
+    /// The Engine.IO messages received since the last call, exactly as written (text as is,
+    /// binary as `<bin 01 02>`); independent of [`TestClient::received`].
+    pub fn raw_messages(&self) -> Vec<String> {
+        self.read_conn(|c| std::mem::take(&mut c.raw))
+    }
+
+    /// The packets received and not yet taken, as wire text (JSON parser notation).
     pub fn received_wire(&self) -> Vec<String> {
         self.received().iter().map(wire).collect()
     }
