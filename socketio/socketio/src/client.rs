@@ -148,7 +148,7 @@ impl Client {
         }
         let Some(i) = self
             .position(&packet.nsp)
-            .filter(|&i| self.sockets[i].socket.connected())
+            .filter(|&i| self.sockets[i].socket.joined())
         else {
             // A packet for a namespace not joined closes the connection, as Node does.
             self.engine.close();
@@ -412,7 +412,7 @@ impl Client {
                 };
                 if close {
                     self.disconnect_all_and_close(now);
-                } else if self.sockets[i].socket.connected() {
+                } else if self.sockets[i].socket.joined() {
                     let socket = self.sockets[i].socket.clone();
                     socket.send_control(&Packet::disconnect(socket.ns()));
                     self.close_socket(i, DisconnectReason::ServerNamespaceDisconnect, now);
@@ -442,7 +442,7 @@ impl Client {
         while let Some(timer) = self.timers.pop_due(now) {
             match timer {
                 Timer::Connect => {
-                    if !self.sockets.iter().any(|s| s.socket.connected()) {
+                    if !self.sockets.iter().any(|s| s.socket.joined()) {
                         tracing::debug!(sid = %self.engine.sid(), "no namespace joined in time");
                         self.engine.close();
                     }
@@ -466,7 +466,7 @@ impl Client {
         self.drain_inbox();
         let mut state = self.sockets.remove(i);
         let socket = state.socket.clone();
-        if !socket.connected() {
+        if !socket.joined() {
             socket.set_closed();
             socket.nsp().adapter().del_all(socket.id());
             return;
@@ -482,7 +482,7 @@ impl Client {
 
     /// Every namespace gets DISCONNECT, then the connection closes (`disconnect(true)`).
     fn disconnect_all_and_close(&mut self, now: Instant) {
-        while let Some(i) = self.sockets.iter().position(|s| s.socket.connected()) {
+        while let Some(i) = self.sockets.iter().position(|s| s.socket.joined()) {
             let socket = self.sockets[i].socket.clone();
             socket.send_control(&Packet::disconnect(socket.ns()));
             self.close_socket(i, DisconnectReason::ServerNamespaceDisconnect, now);

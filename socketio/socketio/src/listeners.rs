@@ -188,6 +188,10 @@ impl SocketState {
     /// Hands an event that passed the packet middlewares to the listeners of its name, in the
     /// order they were added. Every listener gets the same ack: the first answer is sent.
     pub(crate) fn dispatch(&mut self, event: IncomingEvent) {
+        if !self.socket.connected() {
+            // `disconnect()` was called meanwhile: Node's `dispatch` drops the event too.
+            return;
+        }
         let Some(list) = self.handlers.get_mut(event.event.as_str()) else {
             return;
         };
