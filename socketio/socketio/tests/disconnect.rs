@@ -277,3 +277,63 @@ async fn r2_4_client_leaving_one_namespace_keeps_the_other_sockets_rooms() {
     assert!(s.rooms().iter().any(|r| &**r == "room"));
     assert!(h.io().of("/custom").adapter().local_rooms().is_empty());
 }
+
+#[tokio::test(start_paused = true)]
+async fn r2_4_events_after_a_server_disconnect_in_the_same_batch_are_not_dispatched() {
+    // Node: `socket.disconnect()` is synchronous, and packets already decoded for the socket
+    // are dropped by `dispatch` once it is not connected any more.
+    let log = Log::new();
+    let io = SocketIo::new(Default::default());
+    let l = log.clone();
+    io.on_connection(move |s: SocketRef| {
+        s.on("disconnect-me", |s: SocketRef| s.disconnect());
+        let l = l.clone();
+        s.on("after", move || l.push("after"));
+    });
+    let h = Harness::new(io);
+    let c = h.client();
+    c.join("/");
+    c.send_batch(&[
+        support::event_packet("/", "disconnect-me", v(json!([])), None),
+        support::event_packet("/", "after", v(json!([])), None),
+    ]);
+    c.expect_disconnect("/");
+    assert!(
+        log.take().is_empty(),
+        "dispatched to a socket that was told to leave"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn r2_4_emit_after_disconnect_in_the_same_handler_is_not_sent() {
+    let io = SocketIo::new(Default::default());
+    io.on_connection(|s: SocketRef| {
+        s.on("bye", |s: SocketRef| {
+            s.disconnect();
+            s.emit("after-disconnect", &());
+        });
+    });
+    let h = Harness::new(io);
+    let c = h.client();
+    c.join("/");
+    c.emit("/", "bye", json!([]), None);
+    assert_eq!(c.received_wire(), ["1"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn r2_4_disconnect_turns_connected_false_at_once() {
+    let h = Harness::default_server();
+    let c = h.client();
+    c.join("/");
+    let s = c.server_socket("/");
+    s.disconnect();
+    assert!(
+        !s.connected(),
+        "Node's `connected` is false right after `disconnect()`"
+    );
+    assert!(matches!(s.try_emit("x", &()), Err(EmitError::Disconnected)));
+    // Already leaving: `disconnect(true)` does nothing more, as in Node.
+    s.disconnect_and_close();
+    assert_eq!(c.received_wire(), ["1"]);
+    assert!(c.is_open());
+}
