@@ -418,3 +418,19 @@ async fn r2_4_emit_with_ack_of_a_reserved_name_fails() {
     ));
     c.expect_nothing();
 }
+
+#[tokio::test(start_paused = true)]
+async fn r2_4_emit_with_ack_on_a_full_queue_fails_and_sends_nothing() {
+    let h = Harness::default_server();
+    let max = h.io().config().engine.max_buffered_packets;
+    let c = h.client();
+    c.join("/");
+    c.set_buffered(max);
+    let res = h.wait(c.server_socket("/").emit_with_ack("q", &())).await;
+    assert!(
+        matches!(res, Err(AckError::Emit(EmitError::QueueFull))),
+        "{res:?}"
+    );
+    c.set_buffered(0);
+    c.expect_nothing();
+}

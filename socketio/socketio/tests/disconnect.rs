@@ -337,3 +337,16 @@ async fn r2_4_disconnect_turns_connected_false_at_once() {
     assert_eq!(c.received_wire(), ["1"]);
     assert!(c.is_open());
 }
+
+#[tokio::test(start_paused = true)]
+async fn r2_4_disconnect_in_the_connection_handler_follows_the_connect_reply() {
+    let io = SocketIo::new(Default::default());
+    io.on_connection(|s: SocketRef| s.disconnect());
+    let h = Harness::new(io.clone());
+    let c = h.client();
+    c.connect("/");
+    c.expect_connect("/");
+    c.expect_disconnect("/");
+    assert!(c.is_open());
+    assert_eq!(io.sockets().socket_count(), 0);
+}
