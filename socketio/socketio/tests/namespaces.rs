@@ -574,3 +574,26 @@ async fn r2_4_disconnect_reason_for_a_state_error_is_forced_close() {
     c.send_text("2{}");
     assert_eq!(log.take(), [DisconnectReason::ForcedClose.as_str()]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn r2_4_connection_handlers_run_in_registration_order() {
+    let log = Log::new();
+    let io = SocketIo::new(Default::default());
+    for tag in ["first", "second"] {
+        let l = log.clone();
+        io.on_connection(move |s: SocketRef| {
+            l.push(format!(
+                "{tag} {}",
+                serde_json::to_string(&s.data_value()).unwrap()
+            ))
+        });
+    }
+    let h = Harness::new(io);
+    let c = h.client();
+    c.join("/");
+    assert_eq!(
+        log.take(),
+        ["first {}", "second {}"],
+        "socket.data starts as {{}}"
+    );
+}

@@ -12,6 +12,8 @@
 //!   the client receives, `Close(reason)` ends the session (commands already queued are still
 //!   handled, messages after the close are dropped) and `Handler::on_disconnect` gets the
 //!   reason. A deadline that is already due fires before the next input, as in the driver.
+//!   Every client read (`received`, `expect_*`, `closed`) and every client send pumps first,
+//!   so what test code emits or broadcasts directly is handled as the session task would.
 //! - Time is `t0` plus milliseconds. [`Harness::advance`] moves the clock and fires every
 //!   connection deadline (`Handler::poll_timeout` / `on_timeout`) at its exact instant.
 //! - Async work (awaiting middlewares, async handlers, ack futures) runs on the test's tokio
