@@ -205,8 +205,18 @@ pub(crate) async fn collect(stream: AckStream, timeout: Duration) -> BroadcastAc
                     expected_clients += n;
                 }
                 Some(AckEvent::Ack(args)) => acks.responses.push(AckResponse { args }),
-                // Every reporter is gone: nothing more can arrive.
+                // Every reporter is gone: nothing more can arrive. The server count may still
+                // be on its way (`select!` polls in random order): it decides the outcome.
                 None => {
+                    if expected_servers.is_none() && !servers.is_terminated() {
+                        tokio::select! {
+                            n = &mut servers => match n {
+                                Ok(n) => expected_servers = Some(n),
+                                Err(e) => tracing::debug!("broadcast with acks: server count failed: {e}"),
+                            },
+                            () = &mut deadline => {}
+                        }
+                    }
                     acks.timed_out = acks.responses.len() < expected_clients
                         || expected_servers.is_none_or(|n| n > reported);
                     return acks;

@@ -8,7 +8,7 @@
 //!                                         a task, then       │ that reports ConnectDone)
 //!                                         NamespaceResolved) ▼
 //!                                              CONNECT reply ─► connected ─► connection handlers
-//!                           EVENT ─► inbox drained ─► packet middlewares ─► any ─► listeners
+//!                           EVENT ─► inbox drained ─► any ─► packet middlewares ─► listeners
 //!                           ACK ─► waiter (its deadline disarmed)
 //!                           DISCONNECT ─► disconnecting ─► rooms left ─► disconnect
 //!  timers: connect timeout (no namespace joined) · ack deadlines
@@ -148,7 +148,7 @@ impl Client {
         }
         let Some(i) = self
             .position(&packet.nsp)
-            .filter(|&i| self.sockets[i].socket.connected())
+            .filter(|&i| self.sockets[i].socket.joined())
         else {
             // A packet for a namespace not joined closes the connection, as Node does.
             self.engine.close();
@@ -307,6 +307,8 @@ impl Client {
         // The CONNECT reply goes out before anything sent to the socket.
         self.send_control(&reply);
         socket.set_connected();
+        // Joined: the connect timeout is over, even if this socket leaves later (Node).
+        self.timers.disarm_connect();
         socket.nsp().add_socket(socket.clone());
         self.drain_inbox();
         for handler in socket.nsp().0.handlers.connection_handlers() {
@@ -340,10 +342,11 @@ impl Client {
 
     // ----- events -----
 
-    /// Runs the packet middlewares of an event, then dispatches it (now, or when async
-    /// middlewares finish).
+    /// Tells the catch-all listeners about an event, runs its packet middlewares, then
+    /// dispatches it (now, or when async middlewares finish).
     fn check_event(&mut self, i: usize, event: IncomingEvent) {
         let state = &mut self.sockets[i];
+        state.notify_any(&event);
         let middlewares = state.middlewares();
         if middlewares.is_empty() {
             state.dispatch(event);
@@ -409,7 +412,7 @@ impl Client {
                 };
                 if close {
                     self.disconnect_all_and_close(now);
-                } else if self.sockets[i].socket.connected() {
+                } else if self.sockets[i].socket.joined() {
                     let socket = self.sockets[i].socket.clone();
                     socket.send_control(&Packet::disconnect(socket.ns()));
                     self.close_socket(i, DisconnectReason::ServerNamespaceDisconnect, now);
@@ -439,7 +442,7 @@ impl Client {
         while let Some(timer) = self.timers.pop_due(now) {
             match timer {
                 Timer::Connect => {
-                    if !self.sockets.iter().any(|s| s.socket.connected()) {
+                    if !self.sockets.iter().any(|s| s.socket.joined()) {
                         tracing::debug!(sid = %self.engine.sid(), "no namespace joined in time");
                         self.engine.close();
                     }
@@ -463,7 +466,7 @@ impl Client {
         self.drain_inbox();
         let mut state = self.sockets.remove(i);
         let socket = state.socket.clone();
-        if !socket.connected() {
+        if !socket.joined() {
             socket.set_closed();
             socket.nsp().adapter().del_all(socket.id());
             return;
@@ -479,7 +482,7 @@ impl Client {
 
     /// Every namespace gets DISCONNECT, then the connection closes (`disconnect(true)`).
     fn disconnect_all_and_close(&mut self, now: Instant) {
-        while let Some(i) = self.sockets.iter().position(|s| s.socket.connected()) {
+        while let Some(i) = self.sockets.iter().position(|s| s.socket.joined()) {
             let socket = self.sockets[i].socket.clone();
             socket.send_control(&Packet::disconnect(socket.ns()));
             self.close_socket(i, DisconnectReason::ServerNamespaceDisconnect, now);

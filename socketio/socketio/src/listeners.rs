@@ -177,11 +177,20 @@ impl SocketState {
         }
     }
 
-    /// Hands an event to the catch-all listeners, then to the listeners of its name, in the
-    /// order they were added. Every listener gets the same ack: the first answer is sent.
-    pub(crate) fn dispatch(&mut self, event: IncomingEvent) {
+    /// Hands an event to the catch-all listeners, as received: Node's `onevent` calls them
+    /// before the packet middlewares run (so they see refused events too, unchanged).
+    pub(crate) fn notify_any(&self, event: &IncomingEvent) {
         for (_, f) in &self.any {
             f(&self.socket, &event.event, &event.args);
+        }
+    }
+
+    /// Hands an event that passed the packet middlewares to the listeners of its name, in the
+    /// order they were added. Every listener gets the same ack: the first answer is sent.
+    pub(crate) fn dispatch(&mut self, event: IncomingEvent) {
+        if !self.socket.connected() {
+            // `disconnect()` was called meanwhile: Node's `dispatch` drops the event too.
+            return;
         }
         let Some(list) = self.handlers.get_mut(event.event.as_str()) else {
             return;

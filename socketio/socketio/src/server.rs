@@ -217,9 +217,14 @@ impl SocketIo {
     }
 
     /// The namespace `name` (Node's `io.of(name)`): the existing one, a child of a dynamic
-    /// parent whose matcher takes the name, or a new one.
+    /// parent whose matcher takes the name, or a new one. A name without its leading `/` gets
+    /// one, as in Node (`of("admin")` is `/admin`).
     pub fn of(&self, name: &str) -> Namespace {
-        self.core.of(name)
+        if name.starts_with('/') {
+            self.core.of(name)
+        } else {
+            self.core.of(&format!("/{name}"))
+        }
     }
 
     /// Adds a connection handler to namespace `name` (shortcut for

@@ -33,6 +33,9 @@ use socketio_adapter::IntoRooms;
 const CONNECTING: u8 = 0;
 const CONNECTED: u8 = 1;
 const CLOSED: u8 = 2;
+/// `disconnect()` was called: no longer connected for user code (emits fail, as Node's
+/// `connected` turns false at once), the connection has yet to run the leaving flow.
+const LEAVING: u8 = 3;
 
 /// A handle on a socket (Node's server-side `Socket`); cheap to clone, usable from any task.
 ///
@@ -234,7 +237,8 @@ impl SocketRef {
     }
 
     /// Adds a catch-all listener of incoming events (Node's `socket.onAny`): it runs before
-    /// the listeners of the event, with the event name and arguments.
+    /// the packet middlewares and the listeners of the event, with the event name and the
+    /// arguments as received (it also sees events a middleware then refuses).
     pub fn on_any(
         &self,
         f: impl Fn(&SocketRef, &str, &[Value]) + Send + Sync + 'static,
@@ -268,6 +272,8 @@ impl SocketRef {
 
     /// Adds a catch-all listener of the events sent to this socket (Node's
     /// `socket.onAnyOutgoing`); it runs in the connection's task, in the order of the emits.
+    /// The listeners present when the connection handles an emit's notice are the ones called:
+    /// a listener added and removed again in one synchronous turn may miss the emits in between.
     pub fn on_any_outgoing(
         &self,
         f: impl Fn(&SocketRef, &str, &[Value]) + Send + Sync + 'static,
@@ -480,22 +486,43 @@ impl SocketRef {
 
     /// Leaves the namespace (the client gets `disconnect` with "io server disconnect"); the
     /// connection and its other namespaces stay (Node's `socket.disconnect()`).
+    /// From this call on the socket is not connected: what it emits next is not sent, and
+    /// events already received for it are not dispatched (as in Node, where it happens at once).
     pub fn disconnect(&self) {
-        self.command(ClientCommand::Disconnect {
-            sid: self.0.id,
-            close: false,
-        });
+        if self.set_leaving() {
+            self.command(ClientCommand::Disconnect {
+                sid: self.0.id,
+                close: false,
+            });
+        }
     }
 
     /// Leaves every namespace of the connection and closes it (Node's `disconnect(true)`).
     pub fn disconnect_and_close(&self) {
-        self.command(ClientCommand::Disconnect {
-            sid: self.0.id,
-            close: true,
-        });
+        if self.set_leaving() {
+            self.command(ClientCommand::Disconnect {
+                sid: self.0.id,
+                close: true,
+            });
+        }
     }
 
     // ----- internals -----
+
+    /// Whether the socket joined its namespace and has not left it yet (connected, or asked
+    /// to leave and waiting for its connection to run the leaving flow).
+    pub(crate) fn joined(&self) -> bool {
+        matches!(self.0.state.load(Ordering::SeqCst), CONNECTED | LEAVING)
+    }
+
+    /// Connected -> leaving; false when it was not connected (nothing to leave, or already
+    /// leaving).
+    fn set_leaving(&self) -> bool {
+        self.0
+            .state
+            .compare_exchange(CONNECTED, LEAVING, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+    }
 
     pub(crate) fn is_closed(&self) -> bool {
         self.0.state.load(Ordering::SeqCst) == CLOSED

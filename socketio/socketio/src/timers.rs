@@ -43,6 +43,11 @@ impl Timers {
         }
     }
 
+    /// Disarms the connect timeout (a namespace was joined: Node clears it for good).
+    pub(crate) fn disarm_connect(&mut self) {
+        self.set.retain(|(_, t)| *t != Timer::Connect);
+    }
+
     /// Forgets every ack deadline of `sid` (it left).
     pub(crate) fn forget_socket(&mut self, sid: Sid) {
         self.set
