@@ -47,6 +47,34 @@ impl Cors {
     }
 }
 
+/// Compression of polling responses (Node's `httpCompression` option).
+///
+/// A polling `GET` answer (the handshake included) whose body is at least `threshold` bytes is
+/// compressed with the coding the request's `Accept-Encoding` prefers among `gzip` and
+/// `deflate` (zlib-wrapped), as npm `accepts` negotiates it: q-values first, then the order of
+/// the header, then gzip. Error responses, `POST` answers and websocket frames are never
+/// compressed. Of Node's zlib options only the level is offered; the others keep zlib's
+/// defaults (15-bit window, memory level 8, default strategy), as Node's do by default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HttpCompression {
+    /// The smallest body, in bytes, that is compressed. Default 1024, as Node: below about a
+    /// kilobyte the gzip/zlib framing and the CPU cost outweigh what is saved.
+    pub threshold: usize,
+    /// The zlib compression level, 0 (stored) to 9 (smallest); higher values are taken as 9.
+    /// Default 6, zlib's `Z_DEFAULT_COMPRESSION` (what Node uses unless told otherwise): the
+    /// usual balance of speed and size.
+    pub level: u32,
+}
+
+impl Default for HttpCompression {
+    fn default() -> Self {
+        HttpCompression {
+            threshold: 1024,
+            level: 6,
+        }
+    }
+}
+
 /// Engine.IO server settings. `Config::default()` is Node's defaults.
 #[derive(Clone)]
 pub struct Config {
@@ -93,6 +121,11 @@ pub struct Config {
     /// Socket.IO `serveClient` serves the browser client this way; the `socketio` crate fills
     /// it from its `serve_client` setting). Default none: every request is Engine.IO's.
     pub static_files: Option<Arc<StaticFiles>>,
+    /// Compression of polling responses (Node `httpCompression`). Default on, with Node's
+    /// defaults ([`HttpCompression::default`]: threshold 1024 bytes, zlib level 6), because
+    /// Node has it on and long polling answers (batches of messages) compress well; `None`
+    /// turns it off (Node `httpCompression: false`), e.g. behind a proxy that compresses.
+    pub http_compression: Option<HttpCompression>,
 }
 
 impl Default for Config {
@@ -114,6 +147,7 @@ impl Default for Config {
             post_read_timeout: Duration::from_millis(10_000),
             max_sessions: None,
             static_files: None,
+            http_compression: Some(HttpCompression::default()),
         }
     }
 }
@@ -136,6 +170,7 @@ impl std::fmt::Debug for Config {
             .field("post_read_timeout", &self.post_read_timeout)
             .field("max_sessions", &self.max_sessions)
             .field("static_files", &self.static_files.as_ref().map(|f| f.len()))
+            .field("http_compression", &self.http_compression)
             .finish()
     }
 }

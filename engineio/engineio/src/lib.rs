@@ -35,6 +35,7 @@
 //! # }
 //! ```
 
+mod compression;
 mod config;
 mod cors;
 mod driver;
@@ -46,7 +47,7 @@ mod static_files;
 pub mod testing;
 mod ws;
 
-pub use config::{AllowRequest, Config, Cors, CorsOrigin};
+pub use config::{AllowRequest, Config, Cors, CorsOrigin, HttpCompression};
 pub use engineio_codec::{ByteString, Data, Frame, ProtocolVersion, Sid, Text};
 pub use engineio_proto::{CloseReason, TransportKind, Transports};
 pub use error::Error;

@@ -19,11 +19,12 @@ use http_body::Body;
 use http_body_util::{BodyExt, Full};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::compression;
 use crate::cors;
 use crate::driver::{self, Command, First, Reply};
 use crate::socket::{Handler, Shared};
 use crate::ws::{BoxWebSocket, WebSocket};
-use crate::Config;
+use crate::{Config, HttpCompression};
 
 /// The response body type of every Engine.IO response.
 pub type ResponseBody = Full<Bytes>;
@@ -232,6 +233,17 @@ impl<H: Handler> EngineIo<H> {
         });
         let reply =
             |response: HttpResponse| Dispatch::Response(to_http(response, cors_headers.clone()));
+        // A polling GET answer (the handshake's too) may be compressed; compressed here, in
+        // the request's task, so the session task never spends CPU on it.
+        let poll_reply = |response: HttpResponse| {
+            let compression = self.inner.config.http_compression.as_ref();
+            Dispatch::Response(to_http_poll(
+                response,
+                compression,
+                &parts.headers,
+                cors_headers.clone(),
+            ))
+        };
         let refuse = |err: RequestError| {
             if websocket {
                 Dispatch::Response(ws_refusal(&err))
@@ -281,13 +293,13 @@ impl<H: Handler> EngineIo<H> {
                                 )
                                 .await
                         });
-                        reply(await_response(rx).await)
+                        poll_reply(await_response(rx).await)
                     }
                 }
             }
             Route::PollGet(sid) => {
                 let (tx, rx) = oneshot::channel();
-                reply(self.command(&sid, Command::Get(tx), rx).await)
+                poll_reply(self.command(&sid, Command::Get(tx), rx).await)
             }
             Route::PollPost(sid) => reply(self.post(&sid, &parts.headers, body).await),
             Route::PollOtherMethod(_) => reply(HttpResponse::empty(500)),
@@ -478,6 +490,38 @@ fn to_http(response: HttpResponse, extra: HeaderMap) -> Response<ResponseBody> {
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.extend(extra);
+    out
+}
+
+/// [`to_http`] for the answer to a polling `GET`: a `200` (a payload of packets, Node's
+/// `Polling#doWrite`) is compressed when [`Config::http_compression`] and the request's
+/// `Accept-Encoding` allow it. Errors are written as they are, as Node writes them outside the
+/// transport. As Node, no `Vary` header is added (the answer is `no-store` anyway).
+///
+/// Two differences from Node, neither visible to a client: Node streams the compressed body
+/// (`Transfer-Encoding: chunked`) where this compresses it whole and lets the framework send
+/// its `Content-Length`; and Node skips a payload whose packets all lack the `compress` send
+/// option (a bare noop or close answer, a few bytes: only a threshold that small tells).
+fn to_http_poll(
+    response: HttpResponse,
+    compression: Option<&HttpCompression>,
+    request_headers: &HeaderMap,
+    extra: HeaderMap,
+) -> Response<ResponseBody> {
+    let compressed = match compression {
+        Some(config) if response.status == 200 => {
+            compression::compress(config, request_headers, &response.body)
+        }
+        _ => None,
+    };
+    let Some((encoding, body)) = compressed else {
+        return to_http(response, extra);
+    };
+    let mut out = to_http(HttpResponse { body, ..response }, extra);
+    out.headers_mut().insert(
+        header::CONTENT_ENCODING,
+        HeaderValue::from_static(encoding.name()),
+    );
     out
 }
 
