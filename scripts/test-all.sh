@@ -28,8 +28,8 @@ cargo test --workspace --locked
 step "criterion benches build"
 cargo bench --workspace --locked --no-run
 
-step "build conformance-server (release)"
-cargo build --release --locked -p conformance --bin conformance-server
+step "build conformance-server and conformance-emitter (release)"
+cargo build --release --locked -p conformance --bins
 
 step "conformance suite (official npm clients)"
 server="$PWD/target/release/conformance-server"
@@ -41,6 +41,12 @@ for integration in ${CONFORMANCE_INTEGRATIONS:-hyper axum actix warp}; do
   CONFORMANCE_PARSER=msgpack CONFORMANCE_SERVER="$server" CONFORMANCE_SERVER_ARGS="--integration $integration" \
     bash conformance/run-suite.sh || { echo "msgpack conformance FAILED through integration: $integration" >&2; exit 1; }
 done
+
+step "scale-out: Rust and Node servers on redis-server, the Redis emitters, haproxy sticky sessions"
+for bin in redis-server haproxy; do
+  command -v "$bin" >/dev/null || { echo "error: $bin is missing: apt-get install -y redis-server haproxy" >&2; exit 1; }
+done
+CONFORMANCE_SERVER="$server" bash conformance/run-cluster.sh || { echo "cluster tests FAILED" >&2; exit 1; }
 
 step "browser tests of the chat demo (headless Chromium)"
 if [ ! -x /usr/bin/chromium ]; then

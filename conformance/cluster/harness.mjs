@@ -76,36 +76,89 @@ async function launch(argv, port) {
   return srv;
 }
 
-function clusterArgs(name, redis) {
-  return ["--profile", "sio-full", "--redis", redis.url, "--name", name, ...(SHARDED ? ["--sharded"] : [])];
+function clusterArgs(name, redis, extra) {
+  return ["--profile", "sio-full", "--redis", redis.url, "--name", name, ...(SHARDED ? ["--sharded"] : []), ...extra];
 }
 
-/** A Rust conformance server named `name` in the cluster. */
-export async function startRust(name, redis) {
+/** A Rust conformance server named `name` in the cluster (`extra`: more arguments). */
+export async function startRust(name, redis, extra = []) {
   const cmd = process.env.CONFORMANCE_SERVER;
   if (!cmd) throw new Error("CONFORMANCE_SERVER is not set");
   const port = await freePort();
-  const extra = splitCommand(process.env.CONFORMANCE_SERVER_ARGS ?? "");
-  return launch([...splitCommand(cmd), ...clusterArgs(name, redis), "--port", String(port), ...extra], port);
+  const more = splitCommand(process.env.CONFORMANCE_SERVER_ARGS ?? "");
+  return launch([...splitCommand(cmd), ...clusterArgs(name, redis, extra), "--port", String(port), ...more], port);
 }
 
 /** A Node reference server (socket.io 4.8.4 + @socket.io/redis-adapter 8.3.0). */
-export async function startNode(name, redis) {
+export async function startNode(name, redis, extra = []) {
   const port = await freePort();
-  return launch(["node", "reference/sio-server.mjs", ...clusterArgs(name, redis), "--port", String(port)], port);
+  return launch(["node", "reference/sio-server.mjs", ...clusterArgs(name, redis, extra), "--port", String(port)], port);
+}
+
+/**
+ * Debian's haproxy in front of `servers`, balancing handshakes round robin and pinning a
+ * session by Engine.IO's `io` cookie (`cookie io prefix indirect nocache`, as the Socket.IO
+ * documentation advises). Stopped by PID.
+ */
+export async function startHaproxy(servers, dir) {
+  const { mkdtempSync, writeFileSync } = await import("node:fs");
+  const os = await import("node:os");
+  const port = await freePort();
+  const root = dir ?? mkdtempSync(path.join(os.tmpdir(), "haproxy-"));
+  const lines = [
+    "global",
+    "  maxconn 4096",
+    "defaults",
+    "  mode http",
+    "  timeout connect 5s",
+    "  timeout client 60s",
+    "  timeout server 60s",
+    "  timeout tunnel 1h",
+    "frontend fe",
+    `  bind 127.0.0.1:${port}`,
+    "  default_backend be",
+    "backend be",
+    "  balance roundrobin",
+    "  cookie io prefix indirect nocache",
+    ...servers.map((s, i) => `  server s${i} 127.0.0.1:${s.port} cookie s${i}`),
+    "",
+  ];
+  const cfg = path.join(root, "haproxy.cfg");
+  writeFileSync(cfg, lines.join("\n"));
+  const child = spawn("haproxy", ["-f", cfg, "-db"], { stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  child.stdout.on("data", (d) => (log += d));
+  child.stderr.on("data", (d) => (log += d));
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  const deadline = Date.now() + 10000;
+  while (!(await canConnect(port))) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`haproxy did not start:\n${log}`);
+    await sleep(50);
+  }
+  return {
+    port,
+    base: `http://127.0.0.1:${port}`,
+    log: () => log,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
 }
 
 /**
  * A socket.io-client socket on `server` (websocket unless `transports` says otherwise) with its
  * events recorded; resolves once connected. `cleanup` collects what to close.
  */
-export async function client(server, cleanup, { nsp = "/", transports = ["websocket"], auth } = {}) {
+export async function client(server, cleanup, { nsp = "/", transports = ["websocket"], auth, withCredentials } = {}) {
   const socket = ioClient(server.base + nsp, {
     path: "/socket.io/",
     forceNew: true,
     reconnection: false,
     transports,
     auth,
+    withCredentials,
   });
   cleanup.push(() => socket.disconnect());
   const events = new SioEvents(socket);

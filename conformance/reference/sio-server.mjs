@@ -42,11 +42,15 @@ const io = new Server(httpServer, {
   allowEIO3: EIO3,
   cors: { origin: "*" },
   ...(args.parser === "msgpack" ? { parser: msgpackParser } : {}),
+  ...(args.cookie ? { cookie: true } : {}),
 });
 
 if (args.redis) {
   const pub = createClient({ url: args.redis });
   const sub = pub.duplicate();
+  // A Redis restart must not kill the server (node-redis reconnects by itself).
+  pub.on("error", (e) => console.error(`redis pub: ${e.message}`));
+  sub.on("error", (e) => console.error(`redis sub: ${e.message}`));
   await Promise.all([pub.connect(), sub.connect()]);
   io.adapter(args.sharded ? createShardedAdapter(pub, sub) : createAdapter(pub, sub));
 }

@@ -25,6 +25,8 @@ pub struct Options {
     pub sharded: bool,
     /// `--name NAME`: this server's name in cluster answers (default `rust`).
     pub name: String,
+    /// `--cookie`: the session cookie (`io`), for cookie-based sticky load balancing.
+    pub cookie: bool,
 }
 
 /// The server of profile `sio`, `sio-full` or `sio3`, on `adapter` (the memory adapter when
@@ -42,6 +44,9 @@ pub fn server(options: &Options, adapter: Option<socketio::adapter::AdapterFacto
     }
     if let Some(adapter) = adapter {
         builder = builder.adapter(adapter);
+    }
+    if options.cookie {
+        builder = builder.cookie(socketio::CookieOptions::default());
     }
     let io = builder.build();
     let full = options.full;

@@ -56,6 +56,7 @@ fn parse_args() -> Result<Args, String> {
             "--integration" => args.integration = value()?,
             "--redis" => args.sio.redis = Some(value()?),
             "--sharded" => args.sio.sharded = true,
+            "--cookie" => args.sio.cookie = true,
             "--name" => args.sio.name = value()?,
             "--parser" => {
                 args.sio.msgpack = match value()?.as_str() {

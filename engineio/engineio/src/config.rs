@@ -126,7 +126,21 @@ pub struct Config {
     /// Node has it on and long polling answers (batches of messages) compress well; `None`
     /// turns it off (Node `httpCompression: false`), e.g. behind a proxy that compresses.
     pub http_compression: Option<HttpCompression>,
+    /// The session cookie (Node's `cookie`): `Set-Cookie: io=<sid>; Path=/; HttpOnly;
+    /// SameSite=Lax` on the handshake response, for load balancers that pin clients by
+    /// cookie. Default `None` (off), as Node.
+    pub cookie: Option<crate::CookieOptions>,
+    /// Changes the headers of the handshake response (Node's `initial_headers` event): called
+    /// with them and the request, after CORS and the cookie. Default none.
+    pub initial_headers: Option<HeadersHook>,
+    /// Changes the headers of every polling response and websocket handshake (Node's
+    /// `headers` event), after `initial_headers` for the handshake. Default none.
+    pub headers: Option<HeadersHook>,
 }
+
+/// A hook that changes response headers, given the request (Node's `initial_headers` /
+/// `headers` events).
+pub type HeadersHook = Arc<dyn Fn(&mut http::HeaderMap, &http::request::Parts) + Send + Sync>;
 
 impl Default for Config {
     fn default() -> Self {
@@ -148,6 +162,9 @@ impl Default for Config {
             max_sessions: None,
             static_files: None,
             http_compression: Some(HttpCompression::default()),
+            cookie: None,
+            initial_headers: None,
+            headers: None,
         }
     }
 }
@@ -171,6 +188,9 @@ impl std::fmt::Debug for Config {
             .field("max_sessions", &self.max_sessions)
             .field("static_files", &self.static_files.as_ref().map(|f| f.len()))
             .field("http_compression", &self.http_compression)
+            .field("cookie", &self.cookie)
+            .field("initial_headers", &self.initial_headers.is_some())
+            .field("headers", &self.headers.is_some())
             .finish()
     }
 }

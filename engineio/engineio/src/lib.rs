@@ -37,6 +37,7 @@
 
 mod compression;
 mod config;
+mod cookie;
 mod cors;
 mod driver;
 mod error;
@@ -47,7 +48,8 @@ mod static_files;
 pub mod testing;
 mod ws;
 
-pub use config::{AllowRequest, Config, Cors, CorsOrigin, HttpCompression};
+pub use config::{AllowRequest, Config, Cors, CorsOrigin, HeadersHook, HttpCompression};
+pub use cookie::{CookieOptions, SameSite};
 pub use engineio_codec::{ByteString, Data, Frame, ProtocolVersion, Sid, Text};
 pub use engineio_proto::{CloseReason, TransportKind, Transports};
 pub use error::Error;

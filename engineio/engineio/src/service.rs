@@ -74,6 +74,18 @@ impl<H: Handler> Inner<H> {
         self.sessions.read().get(sid).cloned()
     }
 
+    /// A fresh session id. Ids are 15 bytes from `rand::random`, i.e. the thread-local
+    /// `ThreadRng` (ChaCha12, seeded and periodically reseeded from the OS): a CSPRNG, so ids
+    /// cannot be guessed from earlier ones. A collision with a live session is retried.
+    fn new_sid(&self) -> Sid {
+        loop {
+            let sid = Sid::from_random(rand::random::<[u8; 15]>());
+            if self.session(&sid).is_none() {
+                return sid;
+            }
+        }
+    }
+
     /// Reserves a place for a new session, or `None` when `max_sessions` are open already.
     fn reserve_slot(&self) -> Option<SessionSlot> {
         let max = self.config.max_sessions.unwrap_or(usize::MAX);
@@ -100,6 +112,17 @@ pub enum Dispatch<H: Handler> {
     },
 }
 
+impl<H: Handler> Dispatch<H> {
+    /// The headers of the response to write.
+    pub fn headers_mut(&mut self) -> &mut HeaderMap {
+        match self {
+            Dispatch::Response(response) | Dispatch::WebSocket { response, .. } => {
+                response.headers_mut()
+            }
+        }
+    }
+}
+
 /// A websocket the server has agreed to take (a handshake or an upgrade).
 pub struct AcceptWebSocket<H: Handler> {
     engine: EngineIo<H>,
@@ -109,6 +132,7 @@ pub struct AcceptWebSocket<H: Handler> {
 enum WsKind {
     Handshake(
         engineio_codec::ProtocolVersion,
+        Sid,
         Arc<RequestHead>,
         SessionSlot,
     ),
@@ -126,9 +150,16 @@ impl<H: Handler> AcceptWebSocket<H> {
     pub async fn run(self, ws: impl WebSocket) {
         let ws: BoxWebSocket = Box::new(ws);
         match self.kind {
-            WsKind::Handshake(version, head, slot) => {
+            WsKind::Handshake(version, sid, head, slot) => {
                 self.engine
-                    .start_session(version, First::WebSocket(WsId(0), ws), false, head, slot)
+                    .start_session(
+                        version,
+                        sid,
+                        First::WebSocket(WsId(0), ws),
+                        false,
+                        head,
+                        slot,
+                    )
                     .await
             }
             WsKind::Upgrade(sid) => {
@@ -275,9 +306,10 @@ impl<H: Handler> EngineIo<H> {
                     return refuse(err);
                 }
                 let head = Arc::new(RequestHead::from_parts(&parts));
-                match transport {
+                let sid = self.inner.new_sid();
+                let mut dispatch = match transport {
                     TransportKind::WebSocket => {
-                        self.accept_ws(&parts.headers, WsKind::Handshake(version, head, slot))
+                        self.accept_ws(&parts.headers, WsKind::Handshake(version, sid, head, slot))
                     }
                     TransportKind::Polling => {
                         let (tx, rx) = oneshot::channel();
@@ -286,6 +318,7 @@ impl<H: Handler> EngineIo<H> {
                             engine
                                 .start_session(
                                     version,
+                                    sid,
                                     First::Polling(RequestId(0), tx),
                                     b64,
                                     head,
@@ -295,16 +328,36 @@ impl<H: Handler> EngineIo<H> {
                         });
                         poll_reply(await_response(rx).await)
                     }
-                }
+                };
+                self.handshake_headers(dispatch.headers_mut(), sid, &parts);
+                dispatch
             }
             Route::PollGet(sid) => {
                 let (tx, rx) = oneshot::channel();
-                poll_reply(self.command(&sid, Command::Get(tx), rx).await)
+                let mut dispatch = poll_reply(self.command(&sid, Command::Get(tx), rx).await);
+                if let Some(hook) = &self.inner.config.headers {
+                    hook(dispatch.headers_mut(), &parts);
+                }
+                dispatch
             }
             Route::PollPost(sid) => reply(self.post(&sid, &parts.headers, body).await),
             Route::PollOtherMethod(_) => reply(HttpResponse::empty(500)),
             Route::Upgrade(sid) => self.accept_ws(&parts.headers, WsKind::Upgrade(sid)),
             Route::RejectUpgrade => refuse(RequestError::BadRequest),
+        }
+    }
+
+    /// The cookie and the header hooks of a handshake response.
+    fn handshake_headers(&self, headers: &mut HeaderMap, sid: Sid, parts: &http::request::Parts) {
+        let config = &self.inner.config;
+        if let Some(cookie) = config.cookie.as_ref().and_then(|c| c.header(sid.as_str())) {
+            headers.append(header::SET_COOKIE, cookie);
+        }
+        if let Some(hook) = &config.initial_headers {
+            hook(headers, parts);
+        }
+        if let Some(hook) = &config.headers {
+            hook(headers, parts);
         }
     }
 
@@ -402,20 +455,12 @@ impl<H: Handler> EngineIo<H> {
     async fn start_session(
         &self,
         version: engineio_codec::ProtocolVersion,
+        sid: Sid,
         first: First,
         b64: bool,
         head: Arc<RequestHead>,
         _slot: SessionSlot,
     ) {
-        // Session ids are 15 bytes from `rand::random`, i.e. the thread-local `ThreadRng`
-        // (ChaCha12, seeded and periodically reseeded from the OS): a CSPRNG, so ids cannot be
-        // guessed from earlier ones. A collision with a live session is retried.
-        let sid = loop {
-            let sid = Sid::from_random(rand::random::<[u8; 15]>());
-            if self.inner.session(&sid).is_none() {
-                break sid;
-            }
-        };
         let opening = match &first {
             First::Polling(req, _) => Opening::Polling { req: *req, b64 },
             First::WebSocket(ws, _) => Opening::WebSocket { ws: *ws },

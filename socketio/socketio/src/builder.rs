@@ -145,6 +145,19 @@ impl SocketIoBuilder {
         self
     }
 
+    /// `cookie`: the session cookie for load balancers that pin clients by cookie (off by
+    /// default; `CookieOptions::default()` is Node's `cookie: true`).
+    pub fn cookie(mut self, cookie: engineio::CookieOptions) -> Self {
+        self.config.engine.cookie = Some(cookie);
+        self
+    }
+
+    /// `httpCompression` (on by default, threshold 1024 bytes); `None` turns it off.
+    pub fn http_compression(mut self, compression: Option<engineio::HttpCompression>) -> Self {
+        self.config.engine.http_compression = compression;
+        self
+    }
+
     /// The most sessions open at once (ours; default none).
     pub fn max_sessions(mut self, max: usize) -> Self {
         self.config.engine.max_sessions = Some(max);

@@ -103,7 +103,9 @@ pub use reason::DisconnectReason;
 pub use server::SocketIo;
 pub use socket::{AckFuture, SocketEmitter, SocketRef};
 
-pub use engineio::{Cors, CorsOrigin, Sid, TransportKind, Transports};
+pub use engineio::{
+    CookieOptions, Cors, CorsOrigin, HttpCompression, SameSite, Sid, TransportKind, Transports,
+};
 pub use socketio_adapter::{
     self as adapter, AdapterError, HandshakeInfo, Room, ServerAck, SocketInfo,
 };
