@@ -35,6 +35,8 @@
 //! # }
 //! ```
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 mod compression;
 mod config;
 mod cookie;
