@@ -29,7 +29,9 @@
 //! engine.io 6.6 (limits Node lacks are emulated by the application, see that file).
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
+
+use parking_lot::Mutex;
 use std::time::Duration;
 
 use engineio::{CloseReason, Config, Cors, CorsOrigin, Data, EngineIo, Handler, Socket};
@@ -97,12 +99,7 @@ struct State {
 impl Hard {
     fn stats(&self) -> String {
         let count = self.state.engine.get().map_or(0, EngineIo::session_count);
-        let sids: Vec<String> = self
-            .state
-            .open
-            .lock()
-            .map(|s| s.iter().cloned().collect())
-            .unwrap_or_default();
+        let sids: Vec<String> = self.state.open.lock().iter().cloned().collect();
         let json = serde_json::json!({ "count": count, "sids": sids });
         format!("stats:{json}")
     }
@@ -121,9 +118,7 @@ impl Handler for Hard {
     type Connection = Socket;
 
     fn on_connect(&self, socket: Socket, _now: std::time::Instant) -> Socket {
-        if let Ok(mut open) = self.state.open.lock() {
-            open.insert(socket.sid().to_string());
-        }
+        self.state.open.lock().insert(socket.sid().to_string());
         socket
     }
 
@@ -150,8 +145,6 @@ impl Handler for Hard {
     }
 
     fn on_disconnect(&self, socket: Socket, _reason: CloseReason, _now: std::time::Instant) {
-        if let Ok(mut open) = self.state.open.lock() {
-            open.remove(socket.sid().as_str());
-        }
+        self.state.open.lock().remove(socket.sid().as_str());
     }
 }
