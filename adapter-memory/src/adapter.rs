@@ -42,11 +42,6 @@ impl MemoryAdapter {
         Arc::new(|ns| Arc::new(MemoryAdapter::new(ns)))
     }
 
-    /// Adds a listener of room events.
-    pub fn on_room_event(&self, listener: RoomListener) {
-        self.listeners.write().push(listener);
-    }
-
     /// The namespace, while the server has it.
     pub fn namespace(&self) -> Option<Arc<dyn LocalNamespace>> {
         self.ns.upgrade()
@@ -172,6 +167,10 @@ impl MemoryAdapter {
 }
 
 impl Adapter for MemoryAdapter {
+    fn on_room_event(&self, listener: RoomListener) {
+        self.listeners.write().push(listener);
+    }
+
     fn add_all(&self, sid: Sid, rooms: &[Room]) {
         self.write(|index, events| index.add_all(sid, rooms, events));
     }

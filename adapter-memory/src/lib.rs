@@ -30,24 +30,9 @@ use std::sync::Arc;
 
 mod adapter;
 
-pub use adapter::{MemoryAdapter, RoomListener};
+pub use adapter::MemoryAdapter;
 
-/// A room name, shared between both directions of the index.
-pub type Room = Arc<str>;
-
-/// A change in the rooms index, as Node's adapter emits `create-room`, `delete-room`,
-/// `join-room` and `leave-room`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RoomEvent<S> {
-    /// A room got its first member.
-    Create(Room),
-    /// A room lost its last member.
-    Delete(Room),
-    /// A socket joined a room.
-    Join(Room, S),
-    /// A socket left a room.
-    Leave(Room, S),
-}
+pub use socketio_adapter::{Room, RoomEvent};
 
 /// Rooms -> sockets and sockets -> rooms.
 #[derive(Clone, Debug)]

@@ -397,6 +397,10 @@ impl Adapter for ClusterAdapter {
         Box::pin(async move { conn.numsub(&channel, sharded).await.map(|n| n.max(1)) })
     }
 
+    fn on_room_event(&self, listener: socketio_adapter::RoomListener) {
+        self.local.on_room_event(listener);
+    }
+
     fn add_all(&self, sid: socketio_adapter::Sid, rooms: &[Room]) {
         self.local.add_all(sid, rooms);
     }

@@ -123,6 +123,10 @@ pub trait Adapter: Send + Sync + 'static {
         Box::pin(async move { Ok(rooms) })
     }
 
+    /// Adds a listener of this server's room events (create, delete, join, leave). Called
+    /// after the index is updated, outside its lock. Default: no events.
+    fn on_room_event(&self, _listener: RoomListener) {}
+
     /// Keeps a disconnected socket for connection state recovery.
     fn persist_session(&self, _session: Session) -> BoxFuture<Result<(), AdapterError>> {
         Box::pin(async { Ok(()) })
@@ -172,6 +176,9 @@ pub trait LocalNamespace: Send + Sync + 'static {
     /// when the sender waits for answers.
     fn server_side_emit(&self, args: Vec<Value>, ack: Option<ServerAck>);
 }
+
+/// Listens to room events: the namespace name and the event.
+pub type RoomListener = Arc<dyn Fn(&str, &crate::RoomEvent<Sid>) + Send + Sync>;
 
 /// Builds the adapter of a namespace (Node's `io.adapter(createAdapter(...))`).
 pub type AdapterFactory = Arc<dyn Fn(Weak<dyn LocalNamespace>) -> Arc<dyn Adapter> + Send + Sync>;

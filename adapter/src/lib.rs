@@ -45,9 +45,11 @@ mod session;
 mod socket_info;
 
 pub use ack::{ack_channel, AckEvent, AckSender, AckStream, ServerAck};
-pub use adapter::{Adapter, AdapterFactory, BoxFuture, LocalNamespace, ServerAnswers};
+pub use adapter::{
+    Adapter, AdapterFactory, BoxFuture, LocalNamespace, RoomListener, ServerAnswers,
+};
 pub use error::AdapterError;
-pub use options::{BroadcastFlags, BroadcastOptions, Room};
+pub use options::{BroadcastFlags, BroadcastOptions, Room, RoomEvent};
 pub use rooms::{rooms, IntoRooms, Rooms};
 pub use session::{RestoredSession, Session};
 pub use socket_info::{HandshakeInfo, SocketInfo};

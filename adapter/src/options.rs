@@ -7,6 +7,20 @@ use serde::{Deserialize, Serialize};
 /// A room name. Every socket is also in the room named by its id.
 pub type Room = Arc<str>;
 
+/// A change in a rooms index, as Node's adapter emits `create-room`, `delete-room`,
+/// `join-room` and `leave-room`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RoomEvent<S> {
+    /// A room got its first member.
+    Create(Room),
+    /// A room lost its last member.
+    Delete(Room),
+    /// A socket joined a room.
+    Join(Room, S),
+    /// A socket left a room.
+    Leave(Room, S),
+}
+
 /// The flags of a broadcast (Node's `BroadcastFlags`), serialized with only the flags that are
 /// set, as Node's adapters write them (`{}`, `{"volatile":true}`, `{"timeout":1500}`, ...).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -67,6 +67,10 @@ impl engineio::Handler for SioHandler {
             .settings
             .parser
             .decoder(self.core.config.max_attachments);
+        self.core
+            .settings
+            .observers
+            .each(|o| o.engine_connected(&engine));
         let mut client = Client {
             engine,
             core: self.core.clone(),
@@ -89,7 +93,21 @@ impl engineio::Handler for SioHandler {
     }
 
     fn on_message(&self, client: &mut Client, data: Data, now: Instant) {
+        self.core.settings.observers.each(|o| {
+            let len = match &data {
+                Data::Text(t) => t.len(),
+                Data::Binary(b) => b.len(),
+            };
+            o.message_in(&client.engine, len);
+        });
         client.handle_message(data, now);
+    }
+
+    fn on_upgrade(&self, client: &mut Client, _now: Instant) {
+        self.core
+            .settings
+            .observers
+            .each(|o| o.engine_upgraded(&client.engine));
     }
 
     fn on_command(&self, client: &mut Client, cmd: AppCommand, now: Instant) {
@@ -108,7 +126,12 @@ impl engineio::Handler for SioHandler {
     }
 
     fn on_disconnect(&self, client: Client, reason: CloseReason, now: Instant) {
+        let engine = client.engine.clone();
         client.handle_close(reason.into(), now);
+        self.core
+            .settings
+            .observers
+            .each(|o| o.engine_closed(&engine, reason));
     }
 }
 
@@ -310,6 +333,7 @@ impl Client {
         // Joined: the connect timeout is over, even if this socket leaves later (Node).
         self.timers.disarm_connect();
         socket.nsp().add_socket(socket.clone());
+        socket.observers().each(|o| o.socket_connected(&socket));
         self.drain_inbox();
         for handler in socket.nsp().0.handlers.connection_handlers() {
             if catch_unwind(AssertUnwindSafe(|| handler(socket.clone()))).is_err() {
@@ -346,6 +370,10 @@ impl Client {
     /// dispatches it (now, or when async middlewares finish).
     fn check_event(&mut self, i: usize, event: IncomingEvent) {
         let state = &mut self.sockets[i];
+        state
+            .socket
+            .observers()
+            .each(|o| o.event_received(&state.socket, &event.event, &event.args));
         state.notify_any(&event);
         let middlewares = state.middlewares();
         if middlewares.is_empty() {
@@ -478,6 +506,9 @@ impl Client {
         // Whoever waits for an ack of this socket learns it left.
         state.acks.clear();
         state.disconnected(reason);
+        socket
+            .observers()
+            .each(|o| o.socket_disconnected(&socket, reason));
     }
 
     /// Every namespace gets DISCONNECT, then the connection closes (`disconnect(true)`).

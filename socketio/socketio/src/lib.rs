@@ -79,6 +79,7 @@ mod extract;
 mod handshake;
 mod listeners;
 mod namespace;
+mod observer;
 mod operators;
 mod reason;
 mod server;
@@ -98,6 +99,7 @@ pub use extract::{
 pub use handshake::Handshake;
 pub use listeners::{IncomingEvent, ListenerId};
 pub use namespace::{AsyncConnection, ConnectionHandler, Namespace, SyncConnection};
+pub use observer::Observer;
 pub use operators::{BroadcastOperators, RemoteSocket};
 pub use reason::DisconnectReason;
 pub use server::SocketIo;

@@ -16,7 +16,6 @@ use socketio_adapter::{
 use socketio_codec::Value;
 
 use crate::ack::{AckWaiter, BroadcastAcks};
-use crate::command::ClientCommand;
 use crate::emit::encode;
 use crate::error::{AckError, EmitError, MiddlewareError};
 use crate::extract::Args;
@@ -453,15 +452,11 @@ impl LocalNamespace for NsInner {
             };
             if socket.send_messages(&messages, volatile).is_ok() {
                 count += 1;
-                if socket.has_outgoing() {
+                if socket.has_outgoing() || self.settings.observers.active() {
                     let (event, args) = parts
                         .get_or_insert_with(|| crate::emit::event_parts(packet).unwrap_or_default())
                         .clone();
-                    socket.command(ClientCommand::NotifyOutgoing {
-                        sid: *sid,
-                        event,
-                        args,
-                    });
+                    socket.notify_outgoing_parts(event, args);
                 }
             }
         }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use engineio::{EngineIo, IntoEngineIo};
 use parking_lot::RwLock;
 use serde::Serialize;
-use socketio_adapter::{AdapterFactory, Room};
+use socketio_adapter::{AdapterFactory, Room, RoomEvent};
 use socketio_adapter_memory::MemoryAdapter;
 use socketio_codec::{Parser, Value};
 
@@ -28,6 +28,7 @@ use socketio_adapter::IntoRooms;
 pub(crate) struct Settings {
     pub(crate) parser: Arc<dyn Parser>,
     pub(crate) ack_timeout: Duration,
+    pub(crate) observers: crate::observer::Observers,
 }
 
 pub(crate) struct ServerCore {
@@ -59,6 +60,18 @@ impl ServerCore {
             &self.adapter,
             NsKind::Plain,
         );
+        let settings = Arc::downgrade(&self.settings);
+        ns.adapter().on_room_event(Arc::new(move |nsp, event| {
+            let Some(settings) = settings.upgrade() else {
+                return;
+            };
+            settings.observers.each(|o| match event {
+                RoomEvent::Create(room) => o.room_created(nsp, room),
+                RoomEvent::Delete(room) => o.room_deleted(nsp, room),
+                RoomEvent::Join(room, sid) => o.room_joined(nsp, room, *sid),
+                RoomEvent::Leave(room, sid) => o.room_left(nsp, room, *sid),
+            });
+        }));
         init_adapter(&ns);
         ns
     }
@@ -192,6 +205,7 @@ impl SocketIo {
         let settings = Arc::new(Settings {
             parser: config.parser.clone(),
             ack_timeout: config.ack_timeout,
+            observers: Default::default(),
         });
         let core = Arc::new(ServerCore {
             config: config.clone(),
@@ -209,6 +223,12 @@ impl SocketIo {
     /// A builder with Node's option names (`SocketIo::builder().ping_interval(..).build()`).
     pub fn builder() -> crate::SocketIoBuilder {
         crate::SocketIoBuilder::default()
+    }
+
+    /// Adds an observer of connections, sockets, rooms and events (for instrumentation such
+    /// as the Admin UI or metrics). Nothing is computed for observers while there is none.
+    pub fn observe(&self, observer: Arc<dyn crate::Observer>) {
+        self.core.settings.observers.add(observer);
     }
 
     /// The configuration.

@@ -162,12 +162,15 @@ impl SocketRef {
     pub fn set_data<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), ValueError> {
         let value = to_value(data)?;
         *self.0.data.write() = value;
+        self.observers().each(|o| o.data_changed(self));
         Ok(())
     }
 
     /// Changes `socket.data` in place (`socket.data.user = ..`).
     pub fn update_data<R>(&self, f: impl FnOnce(&mut Value) -> R) -> R {
-        f(&mut self.0.data.write())
+        let r = f(&mut self.0.data.write());
+        self.observers().each(|o| o.data_changed(self));
+        r
     }
 
     /// Typed Rust state attached to this socket, not serialized (stays on this server).
@@ -555,6 +558,22 @@ impl SocketRef {
         self.0.engine.send_command_reliably(Box::new(cmd));
     }
 
+    pub(crate) fn observers(&self) -> &crate::observer::Observers {
+        &self.0.ns.0.settings.observers
+    }
+
+    /// Tells the observers about messages queued for this connection.
+    fn observe_out(&self, messages: &[Data]) {
+        self.observers().each(|o| {
+            for m in messages {
+                o.message_out(match m {
+                    Data::Text(t) => t.len(),
+                    Data::Binary(b) => b.len(),
+                });
+            }
+        });
+    }
+
     /// Writes the messages of one packet, all or nothing. Volatile messages are dropped
     /// (`Ok`) when the connection cannot take them now.
     pub(crate) fn send_messages(&self, messages: &[Data], volatile: bool) -> Result<(), EmitError> {
@@ -564,7 +583,9 @@ impl SocketRef {
         if volatile && !self.0.engine.has_room(messages.len()) {
             return Ok(());
         }
-        Ok(self.0.engine.try_send_all(messages)?)
+        self.0.engine.try_send_all(messages)?;
+        self.observe_out(messages);
+        Ok(())
     }
 
     /// Writes a packet that expects an ack: the connection starts waiting before it is sent.
@@ -589,7 +610,9 @@ impl SocketRef {
             timeout,
         };
         self.0.engine.try_send_command(Box::new(cmd))?;
-        Ok(self.0.engine.try_send_all(messages)?)
+        self.0.engine.try_send_all(messages)?;
+        self.observe_out(messages);
+        Ok(())
     }
 
     /// Sends a packet to this socket, telling the outgoing listeners about events.
@@ -600,15 +623,24 @@ impl SocketRef {
         Ok(())
     }
 
+    /// Tells the outgoing catch-all listeners and the observers about an event sent to this
+    /// socket (the packet is parsed back only when someone listens).
     pub(crate) fn notify_outgoing(&self, packet: &Packet) {
-        if self.has_outgoing() {
+        if self.has_outgoing() || self.observers().active() {
             if let Some((event, args)) = crate::emit::event_parts(packet) {
-                self.command(ClientCommand::NotifyOutgoing {
-                    sid: self.0.id,
-                    event,
-                    args,
-                });
+                self.notify_outgoing_parts(event, args);
             }
+        }
+    }
+
+    pub(crate) fn notify_outgoing_parts(&self, event: String, args: Vec<Value>) {
+        self.observers().each(|o| o.event_sent(self, &event, &args));
+        if self.has_outgoing() {
+            self.command(ClientCommand::NotifyOutgoing {
+                sid: self.0.id,
+                event,
+                args,
+            });
         }
     }
 
@@ -622,8 +654,9 @@ impl SocketRef {
     /// Writes a packet whatever the socket state (CONNECT replies, DISCONNECT).
     pub(crate) fn send_control(&self, packet: &Packet) {
         let messages = encode(&*self.0.ns.0.settings.parser, packet);
-        if let Err(e) = self.0.engine.try_send_all(&messages) {
-            tracing::debug!(id = %self.0.id, "control packet dropped: {e}");
+        match self.0.engine.try_send_all(&messages) {
+            Ok(()) => self.observe_out(&messages),
+            Err(e) => tracing::debug!(id = %self.0.id, "control packet dropped: {e}"),
         }
     }
 }
