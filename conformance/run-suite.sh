@@ -25,7 +25,7 @@ fi
 
 files=(test/*.test.mjs)
 if [ "${CONFORMANCE_PARSER:-json}" = msgpack ]; then
-  files=(test/sio-client.test.mjs test/sio-full.test.mjs)
+  files=(test/sio-client.test.mjs test/sio-full.test.mjs test/recovery.test.mjs)
 fi
 # same flags as the `test` script in package.json, with the extra options before the files
 exec node --test --test-concurrency=1 \

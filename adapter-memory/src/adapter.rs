@@ -1,20 +1,16 @@
 //! [`MemoryAdapter`]: the adapter of a single server.
 
 use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock};
 use socketio_adapter::{
     ack_channel, AckEvent, AckSender, AckStream, Adapter, AdapterError, AdapterFactory, BoxFuture,
-    BroadcastOptions, LocalNamespace, Packet, Room, Sid, SocketInfo,
+    BroadcastOptions, LocalNamespace, Packet, RecoveryFailure, RestoredSession, Room, RoomListener,
+    Session, Sid, SocketInfo,
 };
 
-use crate::{RoomEvent, RoomsIndex};
-
-/// Listens to the room events of one namespace (create, delete, join, leave), as Node's
-/// adapter emits `create-room`, `delete-room`, `join-room` and `leave-room`. Called after the
-/// index lock is released.
-pub type RoomListener = Arc<dyn Fn(&str, &RoomEvent<Sid>) + Send + Sync>;
+use crate::{RoomEvent, RoomsIndex, SessionStore};
 
 /// The in-process adapter: the rooms index of one namespace and delivery to the sockets of
 /// this server.
@@ -25,6 +21,8 @@ pub struct MemoryAdapter {
     ns: Weak<dyn LocalNamespace>,
     index: RwLock<RoomsIndex<Sid>>,
     listeners: RwLock<Vec<RoomListener>>,
+    /// Connection state recovery (created when the server has it on).
+    store: Mutex<Option<SessionStore>>,
 }
 
 impl MemoryAdapter {
@@ -34,6 +32,7 @@ impl MemoryAdapter {
             ns,
             index: RwLock::new(RoomsIndex::default()),
             listeners: RwLock::new(Vec::new()),
+            store: Mutex::new(None),
         }
     }
 
@@ -77,6 +76,30 @@ impl MemoryAdapter {
                 listener(&name, event);
             }
         }
+    }
+
+    /// The recovery store, created on first use when the server has recovery on (`None`
+    /// otherwise).
+    fn store(&self) -> parking_lot::MutexGuard<'_, Option<SessionStore>> {
+        let mut store = self.store.lock();
+        if store.is_none() {
+            if let Some(settings) = self.ns.upgrade().and_then(|ns| ns.recovery()) {
+                *store = Some(SessionStore::new(settings));
+            }
+        }
+        store
+    }
+
+    /// With recovery on: appends the offset to a packet about to be broadcast and keeps it
+    /// (see [`SessionStore::record`]).
+    pub fn record(&self, packet: &mut Packet, opts: &BroadcastOptions) -> Option<String> {
+        let mut store = self.store();
+        let store = store.as_mut()?;
+        let wall_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+            .unwrap_or(0);
+        store.record(Instant::now(), wall_ms, packet, opts)
     }
 
     /// The local targets of `opts`.
@@ -195,8 +218,28 @@ impl Adapter for MemoryAdapter {
         self.index.read().rooms().cloned().collect()
     }
 
-    fn broadcast(&self, packet: Packet, opts: BroadcastOptions) -> usize {
+    fn broadcast(&self, mut packet: Packet, opts: BroadcastOptions) -> usize {
+        self.record(&mut packet, &opts);
         self.broadcast_local(&packet, &opts)
+    }
+
+    fn persist_session(&self, session: Session) -> BoxFuture<Result<(), AdapterError>> {
+        if let Some(store) = self.store().as_mut() {
+            store.persist(Instant::now(), session);
+        }
+        Box::pin(async { Ok(()) })
+    }
+
+    fn restore_session(
+        &self,
+        pid: String,
+        offset: String,
+    ) -> BoxFuture<Result<RestoredSession, RecoveryFailure>> {
+        let restored = match self.store().as_mut() {
+            Some(store) => store.restore(Instant::now(), &pid, &offset),
+            None => Err(RecoveryFailure::Unsupported),
+        };
+        Box::pin(async move { restored })
     }
 
     fn broadcast_with_ack(&self, packet: Packet, opts: BroadcastOptions) -> AckStream {

@@ -29,8 +29,10 @@ use std::hash::Hash;
 use std::sync::Arc;
 
 mod adapter;
+mod recovery;
 
 pub use adapter::MemoryAdapter;
+pub use recovery::SessionStore;
 
 pub use socketio_adapter::{Room, RoomEvent};
 

@@ -9,8 +9,8 @@ use std::time::Duration;
 use socketio_codec::{Packet, Value};
 
 use crate::{
-    AckSender, AckStream, AdapterError, BroadcastOptions, RestoredSession, Room, ServerAck,
-    Session, Sid, SocketInfo,
+    AckSender, AckStream, AdapterError, BroadcastOptions, RecoveryFailure, RecoverySettings,
+    RestoredSession, Room, ServerAck, Session, Sid, SocketInfo,
 };
 
 /// A boxed future, as the operations that may cross servers return.
@@ -132,14 +132,14 @@ pub trait Adapter: Send + Sync + 'static {
         Box::pin(async { Ok(()) })
     }
 
-    /// Finds a persisted session by private id, with the packets missed after `offset`;
-    /// `None` when unknown, expired, or the offset is no longer known.
+    /// Finds a persisted session by private id, with the packets missed after `offset`, or
+    /// says why it cannot.
     fn restore_session(
         &self,
         _pid: String,
         _offset: String,
-    ) -> BoxFuture<Result<Option<RestoredSession>, AdapterError>> {
-        Box::pin(async { Ok(None) })
+    ) -> BoxFuture<Result<RestoredSession, RecoveryFailure>> {
+        Box::pin(async { Err(RecoveryFailure::Unsupported) })
     }
 }
 
@@ -175,6 +175,13 @@ pub trait LocalNamespace: Send + Sync + 'static {
     /// A server-side emit from another server: `args` is `[event, ...]`; `ack` answers it
     /// when the sender waits for answers.
     fn server_side_emit(&self, args: Vec<Value>, ack: Option<ServerAck>);
+
+    /// The connection state recovery settings, when the server has it on: the adapter then
+    /// appends an offset to every non-volatile EVENT without ack it broadcasts, keeps those
+    /// packets, and keeps persisted sessions.
+    fn recovery(&self) -> Option<RecoverySettings> {
+        None
+    }
 }
 
 /// Listens to room events: the namespace name and the event.

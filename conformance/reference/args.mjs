@@ -4,7 +4,7 @@
 // Node and ignored.
 // Exits with status 2 on a profile the calling server does not implement.
 export function parseArgs(argv, profiles) {
-  const out = { profile: profiles[0], port: 0, parser: "json", redis: null, sharded: false, name: "node", cookie: false };
+  const out = { profile: profiles[0], port: 0, parser: "json", redis: null, sharded: false, name: "node", cookie: false, recovery: false, recoveryMs: 120000, recoverySkip: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--profile") out.profile = argv[++i];
@@ -15,6 +15,9 @@ export function parseArgs(argv, profiles) {
     else if (a === "--redis") out.redis = argv[++i];
     else if (a === "--sharded") out.sharded = true;
     else if (a === "--cookie") out.cookie = true;
+    else if (a === "--recovery") out.recovery = true;
+    else if (a === "--recovery-duration-ms") out.recoveryMs = Number(argv[++i]);
+    else if (a === "--recovery-no-skip") out.recoverySkip = false;
     else if (a === "--name") out.name = argv[++i];
     else if (a.startsWith("--parser=")) out.parser = a.slice("--parser=".length);
   }

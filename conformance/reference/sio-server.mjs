@@ -43,6 +43,9 @@ const io = new Server(httpServer, {
   cors: { origin: "*" },
   ...(args.parser === "msgpack" ? { parser: msgpackParser } : {}),
   ...(args.cookie ? { cookie: true } : {}),
+  ...(args.recovery
+    ? { connectionStateRecovery: { maxDisconnectionDuration: args.recoveryMs, skipMiddlewares: args.recoverySkip } }
+    : {}),
 });
 
 if (args.redis) {
@@ -91,6 +94,7 @@ if (FULL) {
 
 function setupCluster(socket) {
   socket.on("server-name", (ack) => ack(args.name));
+  socket.on("recovered", (ack) => ack(socket.recovered));
   socket.on("sse", (...a) => root.serverSideEmit("sse", ...a));
   socket.on("sse-with-ack", async (arg, ack) => {
     try {

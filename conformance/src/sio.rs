@@ -27,6 +27,9 @@ pub struct Options {
     pub name: String,
     /// `--cookie`: the session cookie (`io`), for cookie-based sticky load balancing.
     pub cookie: bool,
+    /// `--recovery` (`--recovery-duration-ms N`, `--recovery-no-skip`): connection state
+    /// recovery.
+    pub recovery: Option<socketio::ConnectionStateRecovery>,
 }
 
 /// The server of profile `sio`, `sio-full` or `sio3`, on `adapter` (the memory adapter when
@@ -47,6 +50,9 @@ pub fn server(options: &Options, adapter: Option<socketio::adapter::AdapterFacto
     }
     if options.cookie {
         builder = builder.cookie(socketio::CookieOptions::default());
+    }
+    if let Some(recovery) = options.recovery {
+        builder = builder.connection_state_recovery(recovery);
     }
     let io = builder.build();
     let full = options.full;
@@ -293,6 +299,9 @@ fn cluster_listeners(nsp: &Namespace, name: &str) {
 fn setup_cluster(socket: &SocketRef, name: &str) {
     let name = name.to_owned();
     socket.on("server-name", move |ack: AckSender| ack.send(&name));
+    socket.on("recovered", |s: SocketRef, ack: AckSender| {
+        ack.send(&s.recovered())
+    });
     socket.on("sse", |nsp: Namespace, args: Args| async move {
         let mut all = vec![Value::from("sse")];
         all.extend(args.0);
@@ -346,9 +355,6 @@ fn setup_cluster(socket: &SocketRef, name: &str) {
     );
 }
 
-#[derive(Clone, Default)]
-struct Trail(Vec<&'static str>);
-
 fn full_namespaces(io: &SocketIo) {
     let private = io.of("/private");
     private.use_middleware(|s: SocketRef| async move {
@@ -363,14 +369,24 @@ fn full_namespaces(io: &SocketIo) {
 
     let ordered = io.of("/ordered");
     for step in ["a", "b"] {
+        // As Node's reference: `socket.data.trail = [...(socket.data.trail ?? []), step]`.
         ordered.use_middleware(move |s: SocketRef| async move {
-            s.extensions().update::<Trail, _>(|t| t.0.push(step));
+            s.update_data(|data| {
+                if let Value::Object(map) = data {
+                    let trail = map
+                        .entry("trail".to_owned())
+                        .or_insert_with(|| Value::Array(Vec::new()));
+                    if let Value::Array(items) = trail {
+                        items.push(Value::from(step));
+                    }
+                }
+            });
             Ok(())
         });
     }
     ordered.on_connection(|s: SocketRef| {
-        let trail = s.extensions().get::<Trail>().unwrap_or_default();
-        s.emit("trail", &trail.0);
+        let data = s.data_value();
+        s.emit("trail", &data.get("trail").cloned().unwrap_or_default());
     });
 
     io.of_dynamic(|name| {

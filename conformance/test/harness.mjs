@@ -258,7 +258,7 @@ function referenceScriptFor(argv, profile) {
   });
 }
 
-export async function startServer({ profile = "eio" } = {}) {
+export async function startServer({ profile = "eio", extra: fileArgs = [] } = {}) {
   const cmd = process.env.CONFORMANCE_SERVER;
   if (!cmd || !cmd.trim()) {
     throw new Error(
@@ -271,7 +271,7 @@ export async function startServer({ profile = "eio" } = {}) {
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     const parser = process.env.CONFORMANCE_PARSER === "msgpack" ? ["--parser", "msgpack"] : [];
-    const argv = [...referenceScriptFor(splitCommand(cmd), profile), "--profile", profile, "--port", String(port), ...extra, ...parser];
+    const argv = [...referenceScriptFor(splitCommand(cmd), profile), "--profile", profile, "--port", String(port), ...extra, ...fileArgs, ...parser];
     const srv = new ServerProcess(argv, port);
     try {
       await srv.waitListening(timeoutMs);
@@ -293,10 +293,10 @@ export async function startServer({ profile = "eio" } = {}) {
  * Registers before/after hooks starting one server for the current file (or
  * describe block). Returns a handle whose `.server` is the ServerProcess.
  */
-export function useServer(profile = "eio") {
+export function useServer(profile = "eio", extra = []) {
   const handle = { server: null, profile };
   before(async () => {
-    handle.server = await startServer({ profile });
+    handle.server = await startServer({ profile, extra });
   }, { timeout: 70000 });
   after(async () => {
     await handle.server?.stop();

@@ -57,6 +57,24 @@ fn parse_args() -> Result<Args, String> {
             "--redis" => args.sio.redis = Some(value()?),
             "--sharded" => args.sio.sharded = true,
             "--cookie" => args.sio.cookie = true,
+            "--recovery" => {
+                args.sio.recovery.get_or_insert_with(Default::default);
+            }
+            "--recovery-duration-ms" => {
+                let ms: u64 = value()?
+                    .parse()
+                    .map_err(|e| format!("--recovery-duration-ms: {e}"))?;
+                args.sio
+                    .recovery
+                    .get_or_insert_with(Default::default)
+                    .max_disconnection_duration = Duration::from_millis(ms);
+            }
+            "--recovery-no-skip" => {
+                args.sio
+                    .recovery
+                    .get_or_insert_with(Default::default)
+                    .skip_middlewares = false;
+            }
             "--name" => args.sio.name = value()?,
             "--parser" => {
                 args.sio.msgpack = match value()?.as_str() {

@@ -81,6 +81,12 @@ impl SocketIoBuilder {
         self
     }
 
+    /// `connectionStateRecovery` (off by default).
+    pub fn connection_state_recovery(mut self, recovery: crate::ConnectionStateRecovery) -> Self {
+        self.config.connection_state_recovery = Some(recovery);
+        self
+    }
+
     /// `pingInterval` (default 25000 ms).
     pub fn ping_interval(mut self, interval: Duration) -> Self {
         self.config.engine.ping_interval = interval;

@@ -22,6 +22,7 @@ use std::sync::{mpsc, Arc};
 use std::time::Instant;
 
 use engineio::{AppCommand, CloseReason, Data, ProtocolVersion};
+use socketio_adapter::{RecoveryFailure, RestoredSession, Session};
 use socketio_codec::{Map, Packet, PacketDecoder, PacketType, Value, RESERVED_EVENTS};
 
 use crate::command::{ClientCommand, SocketOp};
@@ -259,11 +260,88 @@ impl Client {
         }
     }
 
+    /// A CONNECT for `ns`: with recovery on and `{pid, offset}` in the auth, the adapter is
+    /// asked for the session first (at once for the memory adapter; a cluster adapter answers
+    /// with a command).
     fn start_socket(&mut self, ns: Namespace, auth: Value, now: Instant) {
-        let id = if self.legacy && ns.name() == "/" {
-            self.engine.sid()
-        } else {
-            Sid::from_random(rand::random::<[u8; 15]>())
+        let attempt = self.core.settings.recovery.and_then(|_| {
+            let pid = auth.get("pid")?.as_str()?.to_owned();
+            let offset = auth.get("offset")?.as_str()?.to_owned();
+            Some((pid, offset))
+        });
+        let Some((pid, offset)) = attempt else {
+            self.create_socket(ns, auth, None, now);
+            return;
+        };
+        let restore = ns.adapter().restore_session(pid, offset);
+        self.resolving.push(ns.name().to_owned());
+        let engine = self.engine.clone();
+        let (later_ns, later_auth) = (ns.clone(), auth.clone());
+        let done = now_or_later(restore, move |result| {
+            let cmd = ClientCommand::Restored {
+                ns: later_ns,
+                auth: later_auth,
+                result,
+            };
+            engine.send_command_reliably(Box::new(cmd));
+        });
+        if let Some(result) = done {
+            self.restored(ns, auth, result, now);
+        }
+    }
+
+    fn restored(
+        &mut self,
+        ns: Namespace,
+        auth: Value,
+        result: Result<RestoredSession, RecoveryFailure>,
+        now: Instant,
+    ) {
+        self.resolving.retain(|n| n != ns.name());
+        let outcome = match &result {
+            Ok(_) => "recovered",
+            Err(e) => e.label(),
+        };
+        metrics::counter!("socketio_recovery_attempts_total", "outcome" => outcome).increment(1);
+        match result {
+            Ok(restored) => {
+                tracing::debug!(nsp = %ns.name(), sid = %restored.session.sid, missed = restored.missed.len(), "connection state recovered");
+                self.create_socket(ns, auth, Some(restored), now);
+            }
+            Err(failure) => {
+                tracing::info!(nsp = %ns.name(), reason = failure.label(), "connection state not recovered: {failure}");
+                self.create_socket(ns, auth, None, now);
+            }
+        }
+    }
+
+    /// The socket of a CONNECT: a recovered one (its id, pid, rooms and data back, the missed
+    /// packets written before the CONNECT reply, middlewares skipped when configured) or a
+    /// new one; then the middlewares, the reply, the connection handlers.
+    fn create_socket(
+        &mut self,
+        ns: Namespace,
+        auth: Value,
+        restored: Option<RestoredSession>,
+        now: Instant,
+    ) {
+        let recovery = self.core.settings.recovery;
+        let (id, pid, data) = match &restored {
+            Some(r) => (
+                r.session.sid,
+                Some(r.session.pid.clone()),
+                r.session.data.clone(),
+            ),
+            None => {
+                let id = if self.legacy && ns.name() == "/" {
+                    self.engine.sid()
+                } else {
+                    Sid::from_random(rand::random::<[u8; 15]>())
+                };
+                let pid =
+                    recovery.map(|_| Sid::from_random(rand::random::<[u8; 15]>()).to_string());
+                (id, pid, Value::Object(Map::new()))
+            }
         };
         let handshake = Handshake::new(self.engine.request_shared(), auth);
         let inbox = self.inbox_sender();
@@ -273,10 +351,23 @@ impl Client {
             self.engine.clone(),
             handshake,
             inbox,
-            false,
-            Value::Object(Map::new()),
+            restored.is_some(),
+            data,
+            pid,
         );
         self.sockets.push(SocketState::new(socket.clone()));
+        if let Some(restored) = restored {
+            ns.adapter().add_all(id, &restored.session.rooms);
+            // As Node: the missed packets go out before the CONNECT reply.
+            for mut packet in restored.missed {
+                packet.nsp = ns.name().to_owned();
+                socket.send_control(&packet);
+            }
+            if recovery.is_some_and(|r| r.skip_middlewares) {
+                self.finish_connect(id, Ok(()), now);
+                return;
+            }
+        }
         let middlewares = ns.0.handlers.middlewares();
         if middlewares.is_empty() {
             self.finish_connect(id, Ok(()), now);
@@ -325,6 +416,9 @@ impl Client {
         } else {
             let mut data = Map::new();
             data.insert("sid".into(), Value::from(socket.id().as_str()));
+            if let Some(pid) = socket.pid() {
+                data.insert("pid".into(), Value::from(pid));
+            }
             Packet::connect(socket.ns(), Some(Value::Object(data)))
         };
         // The CONNECT reply goes out before anything sent to the socket.
@@ -455,6 +549,7 @@ impl Client {
                     self.event_checked(i, result);
                 }
             }
+            ClientCommand::Restored { ns, auth, result } => self.restored(ns, auth, result, now),
             ClientCommand::NamespaceResolved { nsp, auth, ns } => {
                 self.resolving.retain(|n| *n != nsp);
                 match ns {
@@ -500,6 +595,7 @@ impl Client {
             return;
         }
         state.disconnecting(reason);
+        self.persist(&socket, reason);
         socket.set_closed();
         socket.nsp().remove_socket(socket.id());
         self.timers.forget_socket(socket.id());
@@ -509,6 +605,27 @@ impl Client {
         socket
             .observers()
             .each(|o| o.socket_disconnected(&socket, reason));
+    }
+
+    /// With recovery on, a socket that lost its connection (not one that left its namespace)
+    /// is kept for a recovery: its id, private id, rooms and data (Node's recoverable reasons).
+    fn persist(&self, socket: &SocketRef, reason: DisconnectReason) {
+        if self.core.settings.recovery.is_none() || !reason.is_recoverable() {
+            return;
+        }
+        let Some(pid) = socket.pid() else { return };
+        let session = Session {
+            sid: socket.id(),
+            pid: pid.to_owned(),
+            rooms: socket.rooms(),
+            data: socket.data_value(),
+        };
+        let persist = socket.nsp().adapter().persist_session(session);
+        crate::extract::start(async move {
+            if let Err(e) = persist.await {
+                tracing::warn!("session not kept for recovery: {e}");
+            }
+        });
     }
 
     /// Every namespace gets DISCONNECT, then the connection closes (`disconnect(true)`).

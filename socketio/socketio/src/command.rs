@@ -92,6 +92,12 @@ pub(crate) enum ClientCommand {
         auth: Value,
         ns: Option<crate::namespace::Namespace>,
     },
+    /// The adapter answered a recovery attempt for a CONNECT to `ns`.
+    Restored {
+        ns: crate::namespace::Namespace,
+        auth: Value,
+        result: Result<socketio_adapter::RestoredSession, socketio_adapter::RecoveryFailure>,
+    },
     /// The async packet middlewares of an event of `sid` finished.
     EventChecked {
         sid: Sid,

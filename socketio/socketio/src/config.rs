@@ -29,6 +29,10 @@ pub struct Config {
     pub ack_timeout: Duration,
     /// The most binary attachments one packet may carry. Default 10, as socket.io-parser's `maxAttachments`.
     pub max_attachments: usize,
+    /// Connection state recovery (Node's `connectionStateRecovery`): a client that lost its
+    /// connection and comes back within `max_disconnection_duration` keeps its socket id,
+    /// rooms and data, and gets the events it missed. Off by default, as Node.
+    pub connection_state_recovery: Option<ConnectionStateRecovery>,
     /// Serve the official browser client like Node's `serveClient`: the directory of the
     /// `socket.io-client` build (its `dist/`, for example
     /// `node_modules/socket.io-client/dist`). Its files are read into memory when the server is
@@ -50,7 +54,49 @@ impl Default for Config {
             connect_timeout: Duration::from_millis(45_000),
             ack_timeout: Duration::from_millis(30_000),
             max_attachments: 10,
+            connection_state_recovery: None,
             serve_client: None,
+        }
+    }
+}
+
+/// Connection state recovery settings, with Node's names and defaults
+/// (`ConnectionStateRecovery::default()` is Node's `connectionStateRecovery: {}`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnectionStateRecovery {
+    /// How long a disconnected session and the packets it may miss are kept. Default 2 min.
+    pub max_disconnection_duration: Duration,
+    /// Whether a recovered socket skips the connect middlewares. Default true.
+    pub skip_middlewares: bool,
+    /// The most packets kept for replay per namespace (ours; Node keeps every packet of the
+    /// last `max_disconnection_duration`). Past it the oldest go, and a client that missed
+    /// them gets a new session. Default 10000.
+    pub max_packets: usize,
+    /// The most bytes of packet data kept per namespace (ours, approximate). Default 64 MiB.
+    pub max_bytes: usize,
+    /// The most disconnected sessions kept per namespace (ours). Default 100000.
+    pub max_sessions: usize,
+}
+
+impl Default for ConnectionStateRecovery {
+    fn default() -> Self {
+        ConnectionStateRecovery {
+            max_disconnection_duration: Duration::from_secs(120),
+            skip_middlewares: true,
+            max_packets: 10_000,
+            max_bytes: 64 << 20,
+            max_sessions: 100_000,
+        }
+    }
+}
+
+impl ConnectionStateRecovery {
+    pub(crate) fn settings(&self) -> socketio_adapter::RecoverySettings {
+        socketio_adapter::RecoverySettings {
+            max_disconnection_duration: self.max_disconnection_duration,
+            max_packets: self.max_packets,
+            max_bytes: self.max_bytes,
+            max_sessions: self.max_sessions,
         }
     }
 }

@@ -89,7 +89,7 @@ mod timers;
 pub use ack::{AckResponse, AckSender, BroadcastAcks};
 pub use builder::SocketIoBuilder;
 pub use client::{Client, SioHandler};
-pub use config::Config;
+pub use config::{Config, ConnectionStateRecovery};
 pub use error::{AckError, EmitError, ExtractError, MiddlewareError};
 pub use extensions::Extensions;
 pub use extract::{

@@ -526,6 +526,10 @@ impl LocalNamespace for NsInner {
         }
     }
 
+    fn recovery(&self) -> Option<socketio_adapter::RecoverySettings> {
+        self.settings.recovery.map(|r| r.settings())
+    }
+
     fn server_side_emit(&self, args: Vec<Value>, ack: Option<ServerAck>) {
         let mut args = args.into_iter();
         let Some(Value::String(event)) = args.next() else {

@@ -29,6 +29,20 @@ pub enum DisconnectReason {
 }
 
 impl DisconnectReason {
+    /// Whether connection state recovery keeps the session (Node's
+    /// `RECOVERABLE_DISCONNECT_REASONS`): the connection was lost, not the namespace left.
+    pub fn is_recoverable(self) -> bool {
+        matches!(
+            self,
+            DisconnectReason::TransportError
+                | DisconnectReason::TransportClose
+                | DisconnectReason::ForcedClose
+                | DisconnectReason::PingTimeout
+                | DisconnectReason::ServerShuttingDown
+                | DisconnectReason::ForcedServerClose
+        )
+    }
+
     /// Node's string (`"transport close"`, `"client namespace disconnect"`, ...).
     pub fn as_str(self) -> &'static str {
         match self {

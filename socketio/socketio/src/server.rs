@@ -29,6 +29,7 @@ pub(crate) struct Settings {
     pub(crate) parser: Arc<dyn Parser>,
     pub(crate) ack_timeout: Duration,
     pub(crate) observers: crate::observer::Observers,
+    pub(crate) recovery: Option<crate::ConnectionStateRecovery>,
 }
 
 pub(crate) struct ServerCore {
@@ -206,6 +207,7 @@ impl SocketIo {
             parser: config.parser.clone(),
             ack_timeout: config.ack_timeout,
             observers: Default::default(),
+            recovery: config.connection_state_recovery,
         });
         let core = Arc::new(ServerCore {
             config: config.clone(),

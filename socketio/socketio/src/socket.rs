@@ -52,6 +52,8 @@ pub(crate) struct SocketShared {
     handshake: Handshake,
     state: AtomicU8,
     recovered: bool,
+    /// The private session id of connection state recovery (when it is on).
+    pid: Option<Arc<str>>,
     data: RwLock<Value>,
     extensions: Extensions,
     inbox: mpsc::Sender<SocketOp>,
@@ -82,6 +84,7 @@ impl SocketRef {
         inbox: mpsc::Sender<SocketOp>,
         recovered: bool,
         data: Value,
+        pid: Option<String>,
     ) -> SocketRef {
         SocketRef(Arc::new(SocketShared {
             id,
@@ -90,6 +93,7 @@ impl SocketRef {
             handshake,
             state: AtomicU8::new(CONNECTING),
             recovered,
+            pid: pid.map(Arc::from),
             data: RwLock::new(data),
             extensions: Extensions::default(),
             inbox,
@@ -127,6 +131,12 @@ impl SocketRef {
     /// Whether the socket came back through connection state recovery (Node's `recovered`).
     pub fn recovered(&self) -> bool {
         self.0.recovered
+    }
+
+    /// The private session id a client presents to recover this socket (connection state
+    /// recovery on), `None` otherwise.
+    pub fn pid(&self) -> Option<&str> {
+        self.0.pid.as_deref()
     }
 
     /// The Engine.IO transport in use.
@@ -719,6 +729,14 @@ impl SocketEmitter {
             return Err(EmitError::Disconnected);
         }
         let packet = event_packet(self.socket.ns(), event, payload.into_args()?, None);
+        if self.socket.0.ns.0.settings.recovery.is_some() && !self.volatile {
+            // As Node: with recovery on, an emit to one socket goes through the adapter to its
+            // own room, so that it gets an offset and is kept for a replay.
+            let opts =
+                socketio_adapter::BroadcastOptions::default().to([self.socket.id().as_str()]);
+            self.socket.nsp().adapter().broadcast(packet, opts);
+            return Ok(());
+        }
         self.socket.send_packet(&packet, self.volatile)
     }
 
