@@ -24,6 +24,8 @@
 //! assert_eq!(targets, vec![1]);
 //! ```
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::sync::Arc;

@@ -33,7 +33,7 @@ use crate::listeners::{IncomingEvent, SocketState};
 use crate::namespace::Namespace;
 use crate::reason::DisconnectReason;
 use crate::server::{Lookup, ServerCore};
-use crate::socket::SocketRef;
+use crate::socket::{NewSocket, SocketRef};
 use crate::timers::{Timer, Timers};
 use crate::Sid;
 
@@ -345,16 +345,16 @@ impl Client {
         };
         let handshake = Handshake::new(self.engine.request_shared(), auth);
         let inbox = self.inbox_sender();
-        let socket = SocketRef::new(
+        let socket = SocketRef::new(NewSocket {
             id,
-            ns.clone(),
-            self.engine.clone(),
+            ns: ns.clone(),
+            engine: self.engine.clone(),
             handshake,
             inbox,
-            restored.is_some(),
+            recovered: restored.is_some(),
             data,
             pid,
-        );
+        });
         self.sockets.push(SocketState::new(socket.clone()));
         if let Some(restored) = restored {
             ns.adapter().add_all(id, &restored.session.rooms);

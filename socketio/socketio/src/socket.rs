@@ -60,6 +60,18 @@ pub(crate) struct SocketShared {
     has_outgoing: AtomicBool,
 }
 
+/// What a new socket is made of.
+pub(crate) struct NewSocket {
+    pub(crate) id: Sid,
+    pub(crate) ns: Namespace,
+    pub(crate) engine: engineio::Socket,
+    pub(crate) handshake: Handshake,
+    pub(crate) inbox: mpsc::Sender<SocketOp>,
+    pub(crate) recovered: bool,
+    pub(crate) data: Value,
+    pub(crate) pid: Option<String>,
+}
+
 impl fmt::Debug for SocketRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Socket")
@@ -76,16 +88,17 @@ impl PartialEq for SocketRef {
 }
 
 impl SocketRef {
-    pub(crate) fn new(
-        id: Sid,
-        ns: Namespace,
-        engine: engineio::Socket,
-        handshake: Handshake,
-        inbox: mpsc::Sender<SocketOp>,
-        recovered: bool,
-        data: Value,
-        pid: Option<String>,
-    ) -> SocketRef {
+    pub(crate) fn new(parts: NewSocket) -> SocketRef {
+        let NewSocket {
+            id,
+            ns,
+            engine,
+            handshake,
+            inbox,
+            recovered,
+            data,
+            pid,
+        } = parts;
         SocketRef(Arc::new(SocketShared {
             id,
             ns,
