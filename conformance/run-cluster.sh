@@ -2,7 +2,8 @@
 # Runs the scale-out tests with a redis-server (and haproxy) started here:
 #  1. cluster/*.test.mjs: two Rust servers ($CONFORMANCE_SERVER + $CONFORMANCE_SERVER_ARGS) and one
 #     Node server on one redis-server, official clients on each; sticky sessions behind haproxy;
-#     the classic format, then the sharded one;
+#     connection state recovery across servers; the classic format, the sharded one, the streams
+#     adapter;
 #  2. the Socket.IO part of the conformance suite against one Rust server on the Redis adapter
 #     (classic, then sharded), so that every operation goes through the adapter.
 # Needs Debian's redis-server and haproxy.
@@ -20,8 +21,8 @@ done
 reporters=(--test-reporter=spec --test-reporter-destination=stdout
   --test-reporter=./test/summary-reporter.mjs --test-reporter-destination=stdout)
 status=0
-for mode in 0 1; do
-  CLUSTER_SHARDED=$mode node --test --test-concurrency=1 "${reporters[@]}" "$@" cluster/*.test.mjs || status=1
+for mode in classic sharded streams; do
+  CLUSTER_MODE=$mode node --test --test-concurrency=1 "${reporters[@]}" "$@" cluster/*.test.mjs || status=1
 done
 
 # One node on the Redis adapter: a redis-server on a free port, stopped by PID at the end.

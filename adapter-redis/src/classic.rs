@@ -58,7 +58,7 @@ impl Classic {
         request: &Request,
     ) -> Result<Publish, AdapterError> {
         let publish = |channel: String, payload| {
-            Ok(Publish {
+            Ok(Publish::Channel {
                 channel,
                 payload,
                 sharded: false,
@@ -391,7 +391,7 @@ impl Wire for Classic {
         } else {
             to_json(&message)?
         };
-        Ok(Publish {
+        Ok(Publish::Channel {
             channel,
             payload,
             sharded: false,
@@ -472,9 +472,9 @@ mod tests {
             opts: BroadcastOptions::default(),
         };
         let p = classic().encode("/", Some("XsUsZM"), &request).unwrap();
-        assert_eq!(p.channel, "socket.io#/#");
+        assert_eq!(p.channel(), "socket.io#/#");
         assert_eq!(
-            hex(&p.payload),
+            hex(p.payload()),
             "93 a6 58 73 55 73 5a 4d 83 a4 74 79 70 65 02 a4 64 61 74 61 94 a5 68 65 6c 6c 6f 01 a3 74 77 6f 81 a5 74 68 72 65 65 03 a3 6e 73 70 a1 2f 83 a5 72 6f 6f 6d 73 90 a6 65 78 63 65 70 74 90 a5 66 6c 61 67 73 80"
         );
         // volatile to one room: the room's channel, flags {volatile: true}
@@ -488,9 +488,9 @@ mod tests {
                 }),
         };
         let p = classic().encode("/", Some("XsUsZM"), &request).unwrap();
-        assert_eq!(p.channel, "socket.io#/#room1#");
+        assert_eq!(p.channel(), "socket.io#/#room1#");
         let back = classic()
-            .decode("/", "other", &p.channel, &p.payload, &|_| None)
+            .decode("/", "other", p.channel(), p.payload(), &|_| None)
             .unwrap();
         assert_eq!(
             back,
@@ -501,7 +501,7 @@ mod tests {
         );
         // Its own broadcasts are ignored.
         assert!(classic()
-            .decode("/", "XsUsZM", &p.channel, &p.payload, &|_| None)
+            .decode("/", "XsUsZM", p.channel(), p.payload(), &|_| None)
             .is_none());
     }
 
@@ -513,9 +513,9 @@ mod tests {
             rooms: vec![Room::from("room9"), Room::from("room10")],
         };
         let p = c.encode("/", Some("XsUsZM"), &join).unwrap();
-        assert_eq!(p.channel, "socket.io-request#/#");
+        assert_eq!(p.channel(), "socket.io-request#/#");
         assert_eq!(
-            std::str::from_utf8(&p.payload).unwrap(),
+            std::str::from_utf8(p.payload()).unwrap(),
             r#"{"uid":"XsUsZM","type":2,"opts":{"rooms":["room1"],"except":[]},"rooms":["room9","room10"]}"#
         );
         let fetch = Request::FetchSockets {
@@ -524,7 +524,7 @@ mod tests {
         };
         let p = c.encode("/", Some("XsUsZM"), &fetch).unwrap();
         assert_eq!(
-            std::str::from_utf8(&p.payload).unwrap(),
+            std::str::from_utf8(p.payload()).unwrap(),
             r#"{"uid":"XsUsZM","requestId":"ZDamTr","type":5,"opts":{"rooms":[],"except":[]}}"#
         );
         // The emitter's requests have no uid.
@@ -568,7 +568,7 @@ mod tests {
         };
         let p = c.encode_response("/", "me", Some("XsUsZM"), &ack).unwrap();
         assert_eq!(
-            hex(&p.payload),
+            hex(p.payload()),
             "83 a4 74 79 70 65 09 a9 72 65 71 75 65 73 74 49 64 a6 54 44 63 72 38 4e a6 70 61 63 6b 65 74 ab 61 63 6b 2d 66 72 6f 6d 2d 62 31"
         );
     }

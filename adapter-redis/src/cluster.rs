@@ -16,10 +16,21 @@ use socketio_adapter::{
 use socketio_adapter_memory::{MemoryAdapter, RoomEvent};
 use tokio::sync::mpsc;
 
-use crate::connection::{Publish, RedisConnection, Sink};
+use crate::connection::{stream_entries, Publish, RedisConnection, Sink, StreamSink};
 use crate::message::{Incoming, OneSocketAction, Request, RequestKind, Response};
 use crate::sharded::{room_channels, Sharded};
+use crate::streams::{is_entry_id, next_entry_id, Streams};
 use crate::wire::Wire;
+
+/// What to do once a message is published: given the stream entry id (the offset) of a stream
+/// entry, or the error.
+type Then = Box<dyn FnOnce(Result<Option<String>, AdapterError>) + Send>;
+
+/// One message of the ordered publish queue.
+pub(crate) struct Job {
+    publish: Publish,
+    then: Option<Then>,
+}
 
 /// Where the answers to one pending request go.
 enum Waiter {
@@ -46,11 +57,13 @@ pub(crate) struct ClusterAdapter {
     wire: Arc<dyn Wire>,
     /// The sharded format, for its dynamic room channels.
     sharded: Option<Sharded>,
+    /// The streams format: sessions in Redis, offsets from the stream.
+    streams: Option<Streams>,
     uid: String,
     nsp: OnceLock<String>,
     settings: ClusterSettings,
     pending: Mutex<HashMap<String, Pending>>,
-    queue: mpsc::Sender<Publish>,
+    queue: mpsc::Sender<Job>,
     me: Weak<ClusterAdapter>,
 }
 
@@ -60,6 +73,7 @@ impl ClusterAdapter {
         conn: Arc<RedisConnection>,
         wire: Arc<dyn Wire>,
         sharded: Option<Sharded>,
+        streams: Option<Streams>,
         settings: ClusterSettings,
     ) -> Arc<ClusterAdapter> {
         let (queue, rx) = mpsc::channel(settings.publish_queue.max(1));
@@ -70,6 +84,7 @@ impl ClusterAdapter {
             conn,
             wire,
             sharded,
+            streams,
             uid,
             nsp: OnceLock::new(),
             settings,
@@ -92,19 +107,52 @@ impl ClusterAdapter {
     }
 
     /// Queues a message, in order with the others; a full queue (Redis too slow or gone)
-    /// drops it with an error.
-    fn enqueue(&self, publish: Result<Publish, AdapterError>) -> Result<(), AdapterError> {
-        let publish = publish?;
-        self.queue.try_send(publish).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => {
-                AdapterError::Backend("redis publish queue full".into())
+    /// drops it with an error (and `then` runs at once with it).
+    fn enqueue(
+        &self,
+        publish: Result<Publish, AdapterError>,
+        then: Option<Then>,
+    ) -> Result<(), AdapterError> {
+        let publish = match publish {
+            Ok(p) => p,
+            Err(e) => {
+                if let Some(then) = then {
+                    then(Err(e.clone()));
+                }
+                return Err(e);
             }
-            mpsc::error::TrySendError::Closed(_) => AdapterError::Closed,
-        })
+        };
+        match self.queue.try_send(Job { publish, then }) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let (job, err) = match e {
+                    mpsc::error::TrySendError::Full(job) => (
+                        job,
+                        AdapterError::Backend("redis publish queue full".into()),
+                    ),
+                    mpsc::error::TrySendError::Closed(job) => (job, AdapterError::Closed),
+                };
+                if let Some(then) = job.then {
+                    then(Err(err.clone()));
+                }
+                Err(err)
+            }
+        }
     }
 
     fn publish_request(&self, request: &Request) -> Result<(), AdapterError> {
-        let r = self.enqueue(self.wire.encode_request(self.nsp(), &self.uid, request));
+        self.publish_request_then(request, None)
+    }
+
+    fn publish_request_then(
+        &self,
+        request: &Request,
+        then: Option<Then>,
+    ) -> Result<(), AdapterError> {
+        let r = self.enqueue(
+            self.wire.encode_request(self.nsp(), &self.uid, request),
+            then,
+        );
         if let Err(e) = &r {
             tracing::warn!(nsp = %self.nsp(), "redis adapter: not published: {e}");
         }
@@ -115,6 +163,7 @@ impl ClusterAdapter {
         let r = self.enqueue(
             self.wire
                 .encode_response(self.nsp(), &self.uid, to, response),
+            None,
         );
         if let Err(e) = r {
             tracing::warn!(nsp = %self.nsp(), "redis adapter: answer not published: {e}");
@@ -201,12 +250,30 @@ impl ClusterAdapter {
         });
     }
 
-    /// A message of another server.
-    fn handle(&self, sender: Option<String>, request: Request) {
+    /// Whether the server has connection state recovery on.
+    fn recovery_on(&self) -> bool {
+        self.local
+            .namespace()
+            .is_some_and(|ns| ns.recovery().is_some())
+    }
+
+    /// A message of another server; `offset`: its stream entry id (the streams format).
+    fn handle(&self, sender: Option<String>, request: Request, offset: Option<&str>) {
         let to = sender.as_deref();
         match request {
             Request::Broadcast { packet, opts } => {
-                let packet = self.in_namespace(packet);
+                let mut packet = self.in_namespace(packet);
+                match offset {
+                    Some(offset) => {
+                        if self.recovery_on() && keeps_offset(&packet, &opts) {
+                            push_offset(&mut packet, offset);
+                        }
+                    }
+                    // Offsets of this server for the other formats.
+                    None => {
+                        self.local.record(&mut packet, &opts);
+                    }
+                }
                 self.local.broadcast_local(&packet, &opts);
             }
             Request::BroadcastWithAck {
@@ -350,10 +417,31 @@ impl Sink for ClusterAdapter {
                 if uid.as_deref() == Some(self.uid.as_str()) {
                     return;
                 }
-                self.handle(uid, request);
+                self.handle(uid, request, None);
             }
             None => {}
         }
+    }
+}
+
+impl StreamSink for ClusterAdapter {
+    fn on_entry(&self, id: &str, fields: &[(String, Bytes)]) {
+        if let Some(Incoming::Request { uid, request }) =
+            self.wire.decode_entry(self.nsp(), &self.uid, fields)
+        {
+            self.handle(uid, request, Some(id));
+        }
+    }
+}
+
+/// Whether a broadcast gets an offset (Node: an EVENT without ack, not volatile).
+fn keeps_offset(packet: &Packet, opts: &BroadcastOptions) -> bool {
+    packet.kind.is_event() && packet.id.is_none() && !opts.flags.is_volatile()
+}
+
+fn push_offset(packet: &mut Packet, offset: &str) {
+    if let Some(Value::Array(items)) = packet.data.as_mut() {
+        items.push(Value::from(offset));
     }
 }
 
@@ -377,6 +465,16 @@ impl Adapter for ClusterAdapter {
         for prefix in self.wire.routes(&nsp, &self.uid) {
             self.conn.add_route(prefix, sink.clone());
         }
+        if let (Some(streams), Some(key)) = (&self.streams, self.wire.stream(&nsp)) {
+            let sink: Weak<dyn StreamSink> = self.me.clone();
+            self.conn.add_stream_route(
+                &key,
+                &nsp,
+                sink,
+                streams.config.read_count,
+                streams.config.block_time,
+            );
+        }
         let conn = self.conn.clone();
         Box::pin(async move { conn.subscribe(&subs_all).await })
     }
@@ -385,6 +483,9 @@ impl Adapter for ClusterAdapter {
         let nsp = self.nsp().to_owned();
         for prefix in self.wire.routes(&nsp, &self.uid) {
             self.conn.remove_route(&prefix);
+        }
+        if let Some(key) = self.wire.stream(&nsp) {
+            self.conn.remove_stream_route(&key, &nsp);
         }
         let subs = self.wire.subscriptions(&nsp, &self.uid);
         let conn = self.conn.clone();
@@ -425,12 +526,78 @@ impl Adapter for ClusterAdapter {
         self.local.local_rooms()
     }
 
-    fn broadcast(&self, packet: Packet, opts: BroadcastOptions) -> usize {
+    fn broadcast(&self, mut packet: Packet, opts: BroadcastOptions) -> usize {
+        if self.streams.is_some() && !opts.flags.is_local() {
+            // As Node's streams adapter: the entry id of the XADD is the offset, so this
+            // server's clients get the packet once Redis answered (without an offset, at
+            // once, if Redis cannot be reached).
+            let me = self.me.clone();
+            let local = (packet.clone(), opts.clone());
+            let then: Then = Box::new(move |result| {
+                let Some(me) = me.upgrade() else { return };
+                let (mut packet, opts) = local;
+                if let Ok(Some(offset)) = &result {
+                    if me.recovery_on() && keeps_offset(&packet, &opts) {
+                        push_offset(&mut packet, offset);
+                    }
+                }
+                me.local.broadcast_local(&packet, &opts);
+            });
+            let _ = self.publish_request_then(&Request::Broadcast { packet, opts }, Some(then));
+            return 0;
+        }
+        // The other formats keep this server's offsets (recovery on one server).
+        let plain = packet.clone();
+        self.local.record(&mut packet, &opts);
         let count = self.local.broadcast_local(&packet, &opts);
         if !opts.flags.is_local() {
-            let _ = self.publish_request(&Request::Broadcast { packet, opts });
+            let _ = self.publish_request(&Request::Broadcast {
+                packet: plain,
+                opts,
+            });
         }
         count
+    }
+
+    fn persist_session(
+        &self,
+        session: socketio_adapter::Session,
+    ) -> BoxFuture<Result<(), AdapterError>> {
+        let Some(streams) = self.streams.clone() else {
+            return self.local.persist_session(session);
+        };
+        let Some(ttl) = self
+            .local
+            .namespace()
+            .and_then(|ns| ns.recovery())
+            .map(|r| r.max_disconnection_duration)
+        else {
+            return Box::pin(async { Ok(()) });
+        };
+        let conn = self.conn.clone();
+        Box::pin(async move {
+            let value = Streams::encode_session(&session)?;
+            let mut cmd = redis::cmd("SET");
+            cmd.arg(streams.session_key(&session.pid))
+                .arg(&value[..])
+                .arg("PX")
+                .arg(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX));
+            conn.query::<()>(&cmd).await
+        })
+    }
+
+    fn restore_session(
+        &self,
+        pid: String,
+        offset: String,
+    ) -> BoxFuture<Result<socketio_adapter::RestoredSession, socketio_adapter::RecoveryFailure>>
+    {
+        let Some(streams) = self.streams.clone() else {
+            return self.local.restore_session(pid, offset);
+        };
+        let conn = self.conn.clone();
+        let nsp = self.nsp().to_owned();
+        Box::pin(async move { restore_from_stream(&conn, &streams, &nsp, &pid, &offset).await })
     }
 
     fn broadcast_with_ack(&self, packet: Packet, opts: BroadcastOptions) -> AckStream {
@@ -658,18 +825,113 @@ impl Adapter for ClusterAdapter {
     }
 }
 
-/// Publishes the queue in order, batching what is waiting into one pipeline.
-async fn publish_loop(conn: Weak<RedisConnection>, mut rx: mpsc::Receiver<Publish>) {
+/// Publishes the queue in order, batching what is waiting into one pipeline, then runs the
+/// jobs' completions in the same order.
+async fn publish_loop(conn: Weak<RedisConnection>, mut rx: mpsc::Receiver<Job>) {
     const BATCH: usize = 64;
-    let mut batch = Vec::with_capacity(BATCH);
+    let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut batch, BATCH).await > 0 {
         let Some(c) = conn.upgrade() else { return };
-        if let Err(e) = c.publish(&batch).await {
-            tracing::warn!(
-                "redis adapter: {} message(s) not published: {e}",
-                batch.len()
-            );
+        let messages: Vec<Publish> = batch.iter().map(|j| j.publish.clone()).collect();
+        let result = c.publish(&messages).await;
+        drop(c);
+        match result {
+            Ok(ids) => {
+                let ids = ids.into_iter().chain(std::iter::repeat(None));
+                for (job, id) in batch.drain(..).zip(ids) {
+                    if let Some(then) = job.then {
+                        then(Ok(id));
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(
+                    "redis adapter: {} message(s) not published: {e}",
+                    batch.len()
+                );
+                for job in batch.drain(..) {
+                    if let Some(then) = job.then {
+                        then(Err(e.clone()));
+                    }
+                }
+            }
         }
-        batch.clear();
     }
+}
+
+/// Node's `restoreSession` of the streams adapter: the session (taken, `GET` + `DEL`) and
+/// the offset must both exist; then every broadcast of the namespace after the offset that
+/// reached the session's rooms, with its entry id as offset. Volatile broadcasts are not
+/// replayed (Node replays them).
+async fn restore_from_stream(
+    conn: &RedisConnection,
+    streams: &Streams,
+    nsp: &str,
+    pid: &str,
+    offset: &str,
+) -> Result<socketio_adapter::RestoredSession, socketio_adapter::RecoveryFailure> {
+    use socketio_adapter::RecoveryFailure;
+    if !is_entry_id(offset) {
+        return Err(RecoveryFailure::OffsetNotFound);
+    }
+    let key = streams.stream_key(nsp);
+    let mut take = redis::pipe();
+    take.atomic()
+        .cmd("GET")
+        .arg(streams.session_key(pid))
+        .cmd("DEL")
+        .arg(streams.session_key(pid))
+        .ignore();
+    let (raw,): (Option<Vec<u8>>,) = conn.query_pipe(&take).await?;
+    let mut exists = redis::cmd("XRANGE");
+    exists.arg(&key).arg(offset).arg(offset);
+    let found: redis::Value = conn.query(&exists).await?;
+    let Some(session) = raw.as_deref().and_then(Streams::decode_session) else {
+        return Err(RecoveryFailure::UnknownSession);
+    };
+    if stream_entries(&found).is_empty() {
+        return Err(RecoveryFailure::OffsetNotFound);
+    }
+    let mut missed = Vec::new();
+    let mut start = next_entry_id(offset);
+    for _ in 0..100 {
+        let Some(from) = start.take() else { break };
+        let mut range = redis::cmd("XRANGE");
+        range
+            .arg(&key)
+            .arg(&from)
+            .arg("+")
+            .arg("COUNT")
+            .arg(streams.config.read_count);
+        let page: redis::Value = conn.query(&range).await?;
+        let entries = stream_entries(&page);
+        let Some((last, _)) = entries.last() else {
+            break;
+        };
+        start = next_entry_id(last);
+        for (id, fields) in &entries {
+            let Some((_, entry_nsp, t, data)) = streams.entry(fields) else {
+                continue;
+            };
+            if entry_nsp != nsp || t != crate::sharded::kind::BROADCAST {
+                continue;
+            }
+            let Some(Request::Broadcast { mut packet, opts }) =
+                crate::sharded::cluster_request(t, data.as_ref())
+            else {
+                continue;
+            };
+            // As the Node streams adapter: every broadcast of the stream that reaches the
+            // session's rooms is replayed, volatile ones too, as a plain event (an ack id is
+            // dropped: nobody waits for it any more).
+            if !packet.kind.is_event() || !Streams::includes(&session.rooms, &opts) {
+                continue;
+            }
+            packet.id = None;
+            packet.nsp = nsp.to_owned();
+            push_offset(&mut packet, id);
+            missed.push(packet);
+        }
+    }
+    Ok(socketio_adapter::RestoredSession { session, missed })
 }

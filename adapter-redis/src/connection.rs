@@ -34,6 +34,17 @@ impl Default for ConnectionConfig {
     }
 }
 
+/// Receives the entries of a stream that belong to one namespace.
+pub(crate) trait StreamSink: Send + Sync + 'static {
+    fn on_entry(&self, id: &str, fields: &[(String, Bytes)]);
+}
+
+struct StreamRoute {
+    key: String,
+    nsp: String,
+    sink: Weak<dyn StreamSink>,
+}
+
 /// Receives the messages of the channels whose name starts with a registered prefix.
 pub(crate) trait Sink: Send + Sync + 'static {
     fn on_message(&self, channel: &str, payload: Bytes);
@@ -65,6 +76,12 @@ pub struct RedisConnection {
     publisher: ConnectionManager,
     subscriber: ConnectionManager,
     routes: RwLock<Vec<Route>>,
+    client: redis::Client,
+    config: ConnectionConfig,
+    /// Where the entries of each stream go, by namespace (the streams adapter).
+    stream_routes: RwLock<Vec<StreamRoute>>,
+    /// The streams that have a reader.
+    readers: parking_lot::Mutex<Vec<String>>,
     /// The runtime the connection was made on: the adapters' tasks run there, whichever
     /// thread creates a namespace.
     runtime: tokio::runtime::Handle,
@@ -108,13 +125,17 @@ impl RedisConnection {
             .map_err(backend)?;
         let (push_tx, push_rx) = mpsc::unbounded_channel();
         let sub_config = base.set_push_sender(push_tx).set_automatic_resubscription();
-        let subscriber = ConnectionManager::new_with_config(client, sub_config)
+        let subscriber = ConnectionManager::new_with_config(client.clone(), sub_config)
             .await
             .map_err(backend)?;
         let conn = Arc::new(RedisConnection {
             publisher,
             subscriber,
             routes: RwLock::new(Vec::new()),
+            client,
+            config: config.clone(),
+            stream_routes: RwLock::new(Vec::new()),
+            readers: parking_lot::Mutex::new(Vec::new()),
             runtime: tokio::runtime::Handle::current(),
         });
         tokio::spawn(dispatch(Arc::downgrade(&conn), push_rx));
@@ -150,18 +171,124 @@ impl RedisConnection {
         }
     }
 
-    /// `PUBLISH` (or `SPUBLISH`) a batch of messages in one round trip, in order.
-    pub(crate) async fn publish(&self, messages: &[Publish]) -> Result<(), AdapterError> {
+    /// Routes the entries of stream `key` for namespace `nsp` to `sink`, starting the stream's
+    /// reader (one per stream, `XREAD BLOCK` on a connection of its own) if needed.
+    pub(crate) fn add_stream_route(
+        self: &Arc<Self>,
+        key: &str,
+        nsp: &str,
+        sink: Weak<dyn StreamSink>,
+        read_count: usize,
+        block: Duration,
+    ) {
+        self.stream_routes.write().push(StreamRoute {
+            key: key.to_owned(),
+            nsp: nsp.to_owned(),
+            sink,
+        });
+        let mut readers = self.readers.lock();
+        if !readers.iter().any(|k| k == key) {
+            readers.push(key.to_owned());
+            self.spawn(read_stream(
+                Arc::downgrade(self),
+                key.to_owned(),
+                read_count,
+                block,
+            ));
+        }
+    }
+
+    /// Stops routing the entries of `key` for `nsp`.
+    pub(crate) fn remove_stream_route(&self, key: &str, nsp: &str) {
+        self.stream_routes
+            .write()
+            .retain(|r| !(r.key == key && r.nsp == nsp));
+    }
+
+    fn route_entry(&self, key: &str, id: &str, fields: &[(String, Bytes)]) {
+        let nsp = fields
+            .iter()
+            .find(|(k, _)| k == "nsp")
+            .and_then(|(_, v)| std::str::from_utf8(v).ok());
+        let Some(nsp) = nsp else { return };
+        let sinks: Vec<Arc<dyn StreamSink>> = self
+            .stream_routes
+            .read()
+            .iter()
+            .filter(|r| r.key == key && r.nsp == nsp)
+            .filter_map(|r| r.sink.upgrade())
+            .collect();
+        for sink in sinks {
+            sink.on_entry(id, fields);
+        }
+    }
+
+    /// Runs a command on the publishing connection.
+    pub(crate) async fn query<T: redis::FromRedisValue>(
+        &self,
+        cmd: &redis::Cmd,
+    ) -> Result<T, AdapterError> {
+        let mut conn = self.publisher.clone();
+        cmd.query_async(&mut conn).await.map_err(backend)
+    }
+
+    /// Runs a pipeline on the publishing connection.
+    pub(crate) async fn query_pipe<T: redis::FromRedisValue>(
+        &self,
+        pipe: &redis::Pipeline,
+    ) -> Result<T, AdapterError> {
+        let mut conn = self.publisher.clone();
+        pipe.query_async(&mut conn).await.map_err(backend)
+    }
+
+    /// Publishes a batch of messages in one round trip, in order; the entry id of each stream
+    /// entry (`None` for channel messages).
+    pub(crate) async fn publish(
+        &self,
+        messages: &[Publish],
+    ) -> Result<Vec<Option<String>>, AdapterError> {
         if messages.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let mut pipe = redis::pipe();
         for m in messages {
-            let cmd = if m.sharded { "SPUBLISH" } else { "PUBLISH" };
-            pipe.cmd(cmd).arg(&m.channel).arg(&m.payload[..]).ignore();
+            match m {
+                Publish::Channel {
+                    channel,
+                    payload,
+                    sharded,
+                } => {
+                    let cmd = if *sharded { "SPUBLISH" } else { "PUBLISH" };
+                    pipe.cmd(cmd).arg(channel).arg(&payload[..]);
+                }
+                Publish::Stream {
+                    key,
+                    max_len,
+                    fields,
+                } => {
+                    let cmd = pipe
+                        .cmd("XADD")
+                        .arg(key)
+                        .arg("MAXLEN")
+                        .arg("~")
+                        .arg(*max_len)
+                        .arg("*");
+                    for (name, value) in fields {
+                        cmd.arg(*name).arg(&value[..]);
+                    }
+                }
+            }
         }
         let mut conn = self.publisher.clone();
-        pipe.query_async::<()>(&mut conn).await.map_err(backend)
+        let replies: Vec<RedisValue> = pipe.query_async(&mut conn).await.map_err(backend)?;
+        Ok(replies
+            .into_iter()
+            .map(|v| match v {
+                RedisValue::BulkString(b) => String::from_utf8(b).ok(),
+                RedisValue::SimpleString(s) => Some(s),
+                _ => None,
+            })
+            .collect())
     }
 
     /// How many clients are subscribed to `channel` (`PUBSUB NUMSUB`, or `SHARDNUMSUB`).
@@ -215,12 +342,40 @@ impl RedisConnection {
     }
 }
 
-/// One message to publish.
+/// One message to publish: on a pub/sub channel, or appended to a stream.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Publish {
-    pub(crate) channel: String,
-    pub(crate) payload: Bytes,
-    pub(crate) sharded: bool,
+pub(crate) enum Publish {
+    /// `PUBLISH` (or `SPUBLISH`).
+    Channel {
+        channel: String,
+        payload: Bytes,
+        sharded: bool,
+    },
+    /// `XADD key MAXLEN ~ max_len * field value ...`; its entry id is the offset.
+    Stream {
+        key: String,
+        max_len: usize,
+        fields: Vec<(&'static str, Bytes)>,
+    },
+}
+
+#[cfg(test)]
+impl Publish {
+    /// The channel or stream key.
+    pub(crate) fn channel(&self) -> &str {
+        match self {
+            Publish::Channel { channel, .. } => channel,
+            Publish::Stream { key, .. } => key,
+        }
+    }
+
+    /// The payload of a channel message (empty for a stream entry).
+    pub(crate) fn payload(&self) -> &[u8] {
+        match self {
+            Publish::Channel { payload, .. } => payload,
+            Publish::Stream { .. } => &[],
+        }
+    }
 }
 
 /// Hands every pub/sub message to the adapters.
@@ -251,6 +406,99 @@ fn bytes_of(v: &RedisValue) -> Option<Bytes> {
         RedisValue::BulkString(b) => Some(Bytes::copy_from_slice(b)),
         RedisValue::SimpleString(s) => Some(Bytes::copy_from_slice(s.as_bytes())),
         _ => None,
+    }
+}
+
+/// Reads a stream for ever (while the connection lives): `XREAD COUNT n BLOCK ms STREAMS key
+/// <last id>`, from `$` at first; a lost connection is re-established and the reading resumes
+/// after the last entry read.
+async fn read_stream(conn: Weak<RedisConnection>, key: String, count: usize, block: Duration) {
+    let mut reader: Option<ConnectionManager> = None;
+    let mut last = "$".to_owned();
+    loop {
+        let Some(c) = conn.upgrade() else { return };
+        if reader.is_none() {
+            let config = ConnectionManagerConfig::new()
+                .set_connection_timeout(Some(c.config.connection_timeout))
+                .set_response_timeout(Some(block + c.config.response_timeout))
+                .set_number_of_retries(1)
+                .set_max_delay(Duration::from_millis(500));
+            match ConnectionManager::new_with_config(c.client.clone(), config).await {
+                Ok(r) => reader = Some(r),
+                Err(e) => {
+                    drop(c);
+                    tracing::warn!("redis stream reader: {e}; retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    continue;
+                }
+            }
+        }
+        drop(c);
+        let Some(r) = reader.as_mut() else { continue };
+        let reply: Result<RedisValue, _> = redis::cmd("XREAD")
+            .arg("COUNT")
+            .arg(count)
+            .arg("BLOCK")
+            .arg(u64::try_from(block.as_millis()).unwrap_or(5000))
+            .arg("STREAMS")
+            .arg(&key)
+            .arg(&last)
+            .query_async(r)
+            .await;
+        let reply = match reply {
+            Ok(reply) => reply,
+            Err(e) => {
+                tracing::warn!("redis stream reader: {e}; retrying");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
+            }
+        };
+        let entries = stream_entries(&reply);
+        let Some(c) = conn.upgrade() else { return };
+        for (id, fields) in entries {
+            c.route_entry(&key, &id, &fields);
+            last = id;
+        }
+    }
+}
+
+/// The entries of an `XREAD` / `XRANGE` reply: `(id, [(field, value)])`, in order.
+pub(crate) fn stream_entries(reply: &RedisValue) -> Vec<(String, Vec<(String, Bytes)>)> {
+    fn text(v: &RedisValue) -> Option<String> {
+        bytes_of(v).and_then(|b| String::from_utf8(b.to_vec()).ok())
+    }
+    fn entry(v: &RedisValue) -> Option<(String, Vec<(String, Bytes)>)> {
+        let RedisValue::Array(parts) = v else {
+            return None;
+        };
+        let [id, fields] = parts.as_slice() else {
+            return None;
+        };
+        let pairs: Vec<(String, Bytes)> = match fields {
+            RedisValue::Array(items) => items
+                .chunks_exact(2)
+                .filter_map(|kv| Some((text(&kv[0])?, bytes_of(&kv[1])?)))
+                .collect(),
+            RedisValue::Map(items) => items
+                .iter()
+                .filter_map(|(k, v)| Some((text(k)?, bytes_of(v)?)))
+                .collect(),
+            _ => return None,
+        };
+        Some((text(id)?, pairs))
+    }
+    fn entries_of(v: &RedisValue) -> Vec<(String, Vec<(String, Bytes)>)> {
+        match v {
+            RedisValue::Array(items) => items.iter().filter_map(entry).collect(),
+            _ => Vec::new(),
+        }
+    }
+    match reply {
+        // XREAD, RESP3: {key: [entries]}
+        RedisValue::Map(streams) => streams.iter().flat_map(|(_, v)| entries_of(v)).collect(),
+        // XRANGE: [entries] (the connections speak RESP3, so an XREAD reply is a map).
+        RedisValue::Array(_) => entries_of(reply),
+        _ => Vec::new(),
     }
 }
 

@@ -153,12 +153,13 @@ impl Emitter {
 
     async fn publish(&self, channel: String, payload: bytes::Bytes) -> Result<(), AdapterError> {
         self.conn
-            .publish(&[Publish {
+            .publish(&[Publish::Channel {
                 channel,
                 payload,
                 sharded: false,
             }])
             .await
+            .map(drop)
     }
 }
 

@@ -45,6 +45,7 @@ mod connection;
 mod emitter;
 mod message;
 mod sharded;
+mod streams;
 mod wire;
 
 use std::sync::Arc;
@@ -55,6 +56,7 @@ use socketio_adapter::{Adapter, AdapterFactory};
 pub use connection::{ConnectionConfig, RedisConnection};
 pub use emitter::{Emitter, EmitterOperators};
 pub use sharded::SubscriptionMode;
+pub use streams::StreamsAdapterConfig;
 
 use classic::Classic;
 use cluster::{ClusterAdapter, ClusterSettings};
@@ -122,7 +124,7 @@ pub fn create_adapter(conn: Arc<RedisConnection>, config: RedisAdapterConfig) ->
         publish_queue: config.publish_queue,
     };
     Arc::new(move |ns| {
-        ClusterAdapter::new(ns, conn.clone(), wire.clone(), None, settings.clone())
+        ClusterAdapter::new(ns, conn.clone(), wire.clone(), None, None, settings.clone())
             as Arc<dyn Adapter>
     })
 }
@@ -147,6 +149,33 @@ pub fn create_sharded_adapter(
             conn.clone(),
             wire.clone(),
             Some(sharded.clone()),
+            None,
+            settings.clone(),
+        ) as Arc<dyn Adapter>
+    })
+}
+
+/// The streams adapter (Node's `@socket.io/redis-streams-adapter` 0.3 `createAdapter`):
+/// broadcasts through a Redis stream whose entry ids are the connection-state-recovery
+/// offsets, sessions kept in Redis, so that a client that drops from one server recovers on
+/// another.
+pub fn create_streams_adapter(
+    conn: Arc<RedisConnection>,
+    config: StreamsAdapterConfig,
+) -> AdapterFactory {
+    let streams = streams::Streams { config };
+    let wire: Arc<streams::Streams> = Arc::new(streams.clone());
+    let settings = ClusterSettings {
+        requests_timeout: streams.config.requests_timeout,
+        publish_queue: streams.config.publish_queue,
+    };
+    Arc::new(move |ns| {
+        ClusterAdapter::new(
+            ns,
+            conn.clone(),
+            wire.clone(),
+            None,
+            Some(streams.clone()),
             settings.clone(),
         ) as Arc<dyn Adapter>
     })

@@ -105,8 +105,11 @@ impl Sharded {
             to_json(&message)
         }
     }
+}
 
-    fn decode_request(&self, t: u64, data: Option<&Value>) -> Option<Request> {
+/// A cluster message (types 1–9) from its type and data.
+pub(crate) fn cluster_request(t: u64, data: Option<&Value>) -> Option<Request> {
+    {
         Some(match t {
             kind::INITIAL_HEARTBEAT => Request::InitialHeartbeat,
             kind::HEARTBEAT => Request::Heartbeat,
@@ -147,8 +150,11 @@ impl Sharded {
             _ => return None,
         })
     }
+}
 
-    fn decode_response(&self, t: u64, data: &Value) -> Option<Response> {
+/// A cluster answer (types 8, 10, 11, 12) from its type and data.
+pub(crate) fn cluster_response(t: u64, data: &Value) -> Option<Response> {
+    {
         let request_id = field_str(data, "requestId")?;
         Some(match t {
             kind::FETCH_SOCKETS_RESPONSE => Response::FetchSockets {
@@ -203,83 +209,15 @@ impl Wire for Sharded {
         uid: &str,
         request: &Request,
     ) -> Result<Publish, AdapterError> {
-        let main = self.main_channel(nsp);
-        let (t, data, channel) = match request {
-            Request::Broadcast { packet, opts } => {
-                let channel = opts
-                    .single_room()
-                    .and_then(|room| self.room_channel(nsp, room))
-                    .unwrap_or(main);
-                let data = obj([
-                    ("packet", packet_value(packet, false)),
-                    ("opts", opts_value(opts, true)),
-                ]);
-                (kind::BROADCAST, Some(data), channel)
-            }
-            Request::BroadcastWithAck {
-                request_id,
-                packet,
-                opts,
-            } => {
-                let data = obj([
-                    ("packet", packet_value(packet, false)),
-                    ("requestId", Value::from(request_id.as_str())),
-                    ("opts", opts_value(opts, true)),
-                ]);
-                (kind::BROADCAST, Some(data), main)
-            }
-            Request::SocketsJoin { opts, rooms } => (
-                kind::SOCKETS_JOIN,
-                Some(obj([
-                    ("opts", opts_value(opts, true)),
-                    ("rooms", rooms_value(rooms)),
-                ])),
-                main,
-            ),
-            Request::SocketsLeave { opts, rooms } => (
-                kind::SOCKETS_LEAVE,
-                Some(obj([
-                    ("opts", opts_value(opts, true)),
-                    ("rooms", rooms_value(rooms)),
-                ])),
-                main,
-            ),
-            Request::DisconnectSockets { opts, close } => (
-                kind::DISCONNECT_SOCKETS,
-                Some(obj([
-                    ("opts", opts_value(opts, true)),
-                    ("close", Value::from(*close)),
-                ])),
-                main,
-            ),
-            Request::FetchSockets { request_id, opts } => (
-                kind::FETCH_SOCKETS,
-                Some(obj([
-                    ("opts", opts_value(opts, true)),
-                    ("requestId", Value::from(request_id.as_str())),
-                ])),
-                main,
-            ),
-            Request::ServerSideEmit { request_id, args } => {
-                let data = match request_id {
-                    Some(id) => obj([
-                        ("requestId", Value::from(id.as_str())),
-                        ("packet", Value::Array(args.clone())),
-                    ]),
-                    None => obj([("packet", Value::Array(args.clone()))]),
-                };
-                (kind::SERVER_SIDE_EMIT, Some(data), main)
-            }
-            Request::InitialHeartbeat => (kind::INITIAL_HEARTBEAT, None, main),
-            Request::Heartbeat => (kind::HEARTBEAT, None, main),
-            Request::AdapterClose => (kind::ADAPTER_CLOSE, None, main),
-            Request::AllRooms { .. } | Request::Sockets { .. } | Request::OneSocket { .. } => {
-                return Err(AdapterError::Encoding(
-                    "not part of the cluster format".into(),
-                ))
-            }
+        let (t, data) = request_parts(request)?;
+        let channel = match request {
+            Request::Broadcast { opts, .. } => opts
+                .single_room()
+                .and_then(|room| self.room_channel(nsp, room))
+                .unwrap_or_else(|| self.main_channel(nsp)),
+            _ => self.main_channel(nsp),
         };
-        Ok(Publish {
+        Ok(Publish::Channel {
             channel,
             payload: self.message(t, data, uid, nsp)?,
             sharded: true,
@@ -293,52 +231,12 @@ impl Wire for Sharded {
         to: Option<&str>,
         response: &Response,
     ) -> Result<Publish, AdapterError> {
-        let (t, data) = match response {
-            Response::FetchSockets {
-                request_id,
-                sockets,
-            } => (
-                kind::FETCH_SOCKETS_RESPONSE,
-                obj([
-                    ("requestId", Value::from(request_id.as_str())),
-                    (
-                        "sockets",
-                        Value::Array(sockets.iter().map(socket_value).collect()),
-                    ),
-                ]),
-            ),
-            Response::ServerSideEmit { request_id, value } => (
-                kind::SERVER_SIDE_EMIT_RESPONSE,
-                obj([
-                    ("requestId", Value::from(request_id.as_str())),
-                    ("packet", value.clone()),
-                ]),
-            ),
-            Response::ClientCount { request_id, count } => (
-                kind::BROADCAST_CLIENT_COUNT,
-                obj([
-                    ("requestId", Value::from(request_id.as_str())),
-                    ("clientCount", Value::from(*count as u64)),
-                ]),
-            ),
-            Response::BroadcastAck { request_id, value } => (
-                kind::BROADCAST_ACK,
-                obj([
-                    ("requestId", Value::from(request_id.as_str())),
-                    ("packet", value.clone()),
-                ]),
-            ),
-            Response::AllRooms { .. } | Response::Sockets { .. } | Response::Done { .. } => {
-                return Err(AdapterError::Encoding(
-                    "not part of the cluster format".into(),
-                ))
-            }
-        };
+        let (t, data) = response_parts(response)?;
         let channel = match to {
             Some(to) => self.own_channel(nsp, to),
             None => self.main_channel(nsp),
         };
-        Ok(Publish {
+        Ok(Publish::Channel {
             channel,
             payload: self.message(t, Some(data), uid, nsp)?,
             sharded: true,
@@ -360,18 +258,134 @@ impl Wire for Sharded {
         let t = v.get("type").and_then(Value::as_u64)?;
         let sender = field_str(&v, "uid");
         let data = v.get("data");
-        if let Some(response) = data.and_then(|d| self.decode_response(t, d)) {
+        if let Some(response) = data.and_then(|d| cluster_response(t, d)) {
             return Some(Incoming::Response(response));
         }
         if sender.as_deref() == Some(uid) {
             return None;
         }
-        let request = self.decode_request(t, data)?;
+        let request = cluster_request(t, data)?;
         Some(Incoming::Request {
             uid: sender,
             request,
         })
     }
+}
+
+/// The type and data of a cluster message.
+pub(crate) fn request_parts(request: &Request) -> Result<(u64, Option<Value>), AdapterError> {
+    Ok(match request {
+        Request::Broadcast { packet, opts } => (
+            kind::BROADCAST,
+            Some(obj([
+                ("packet", packet_value(packet, false)),
+                ("opts", opts_value(opts, true)),
+            ])),
+        ),
+        Request::BroadcastWithAck {
+            request_id,
+            packet,
+            opts,
+        } => (
+            kind::BROADCAST,
+            Some(obj([
+                ("packet", packet_value(packet, false)),
+                ("requestId", Value::from(request_id.as_str())),
+                ("opts", opts_value(opts, true)),
+            ])),
+        ),
+        Request::SocketsJoin { opts, rooms } => (
+            kind::SOCKETS_JOIN,
+            Some(obj([
+                ("opts", opts_value(opts, true)),
+                ("rooms", rooms_value(rooms)),
+            ])),
+        ),
+        Request::SocketsLeave { opts, rooms } => (
+            kind::SOCKETS_LEAVE,
+            Some(obj([
+                ("opts", opts_value(opts, true)),
+                ("rooms", rooms_value(rooms)),
+            ])),
+        ),
+        Request::DisconnectSockets { opts, close } => (
+            kind::DISCONNECT_SOCKETS,
+            Some(obj([
+                ("opts", opts_value(opts, true)),
+                ("close", Value::from(*close)),
+            ])),
+        ),
+        Request::FetchSockets { request_id, opts } => (
+            kind::FETCH_SOCKETS,
+            Some(obj([
+                ("opts", opts_value(opts, true)),
+                ("requestId", Value::from(request_id.as_str())),
+            ])),
+        ),
+        Request::ServerSideEmit { request_id, args } => (
+            kind::SERVER_SIDE_EMIT,
+            Some(match request_id {
+                Some(id) => obj([
+                    ("requestId", Value::from(id.as_str())),
+                    ("packet", Value::Array(args.clone())),
+                ]),
+                None => obj([("packet", Value::Array(args.clone()))]),
+            }),
+        ),
+        Request::InitialHeartbeat => (kind::INITIAL_HEARTBEAT, None),
+        Request::Heartbeat => (kind::HEARTBEAT, None),
+        Request::AdapterClose => (kind::ADAPTER_CLOSE, None),
+        Request::AllRooms { .. } | Request::Sockets { .. } | Request::OneSocket { .. } => {
+            return Err(AdapterError::Encoding(
+                "not part of the cluster format".into(),
+            ))
+        }
+    })
+}
+
+/// The type and data of a cluster answer.
+pub(crate) fn response_parts(response: &Response) -> Result<(u64, Value), AdapterError> {
+    Ok(match response {
+        Response::FetchSockets {
+            request_id,
+            sockets,
+        } => (
+            kind::FETCH_SOCKETS_RESPONSE,
+            obj([
+                ("requestId", Value::from(request_id.as_str())),
+                (
+                    "sockets",
+                    Value::Array(sockets.iter().map(socket_value).collect()),
+                ),
+            ]),
+        ),
+        Response::ServerSideEmit { request_id, value } => (
+            kind::SERVER_SIDE_EMIT_RESPONSE,
+            obj([
+                ("requestId", Value::from(request_id.as_str())),
+                ("packet", value.clone()),
+            ]),
+        ),
+        Response::ClientCount { request_id, count } => (
+            kind::BROADCAST_CLIENT_COUNT,
+            obj([
+                ("requestId", Value::from(request_id.as_str())),
+                ("clientCount", Value::from(*count as u64)),
+            ]),
+        ),
+        Response::BroadcastAck { request_id, value } => (
+            kind::BROADCAST_ACK,
+            obj([
+                ("requestId", Value::from(request_id.as_str())),
+                ("packet", value.clone()),
+            ]),
+        ),
+        Response::AllRooms { .. } | Response::Sockets { .. } | Response::Done { .. } => {
+            return Err(AdapterError::Encoding(
+                "not part of the cluster format".into(),
+            ))
+        }
+    })
 }
 
 /// The rooms of an adapter whose channel a dynamic mode subscribes to.
@@ -406,14 +420,14 @@ mod tests {
         let p = sharded(SubscriptionMode::Dynamic)
             .encode_request("/", "13ac064d2c3ccdde", &request)
             .unwrap();
-        assert!(p.sharded);
-        assert_eq!(p.channel, "socket.io#/#");
+        assert!(matches!(p, Publish::Channel { sharded: true, .. }));
+        assert_eq!(p.channel(), "socket.io#/#");
         assert_eq!(
-            std::str::from_utf8(&p.payload).unwrap(),
+            std::str::from_utf8(p.payload()).unwrap(),
             r#"{"type":3,"data":{"packet":{"type":2,"data":["hello",1]},"opts":{"rooms":[],"except":[],"flags":{}}},"uid":"13ac064d2c3ccdde","nsp":"/"}"#
         );
         let back = sharded(SubscriptionMode::Dynamic)
-            .decode("/", "other", &p.channel, &p.payload, &|_| None)
+            .decode("/", "other", p.channel(), p.payload(), &|_| None)
             .unwrap();
         assert_eq!(
             back,
@@ -443,7 +457,10 @@ mod tests {
             opts: BroadcastOptions::default().to(["room1"]),
         };
         assert_eq!(
-            w.encode_request("/", "u", &request).unwrap().channel,
+            w.encode_request("/", "u", &request)
+                .unwrap()
+                .channel()
+                .to_owned(),
             "socket.io#/#room1#"
         );
     }
@@ -462,7 +479,7 @@ mod tests {
         let p = sharded(SubscriptionMode::Dynamic)
             .encode_request("/", "13ac064d2c3ccdde", &request)
             .unwrap();
-        let hex: Vec<String> = p.payload.iter().map(|b| format!("{b:02x}")).collect();
+        let hex: Vec<String> = p.payload().iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(
             hex.join(" "),
             "84 a4 74 79 70 65 03 a4 64 61 74 61 82 a6 70 61 63 6b 65 74 82 a4 74 79 70 65 02 a4 64 61 74 61 92 a3 62 69 6e c4 03 01 02 03 a4 6f 70 74 73 83 a5 72 6f 6f 6d 73 90 a6 65 78 63 65 70 74 90 a5 66 6c 61 67 73 80 a3 75 69 64 b0 31 33 61 63 30 36 34 64 32 63 33 63 63 64 64 65 a3 6e 73 70 a1 2f"

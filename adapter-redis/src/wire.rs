@@ -37,6 +37,19 @@ pub(crate) trait Wire: Send + Sync + 'static {
         to: Option<&str>,
         response: &Response,
     ) -> Result<Publish, AdapterError>;
+    /// The stream whose entries carry this namespace's messages (the streams format only).
+    fn stream(&self, _nsp: &str) -> Option<String> {
+        None
+    }
+    /// A message read from the stream (the streams format only).
+    fn decode_entry(
+        &self,
+        _nsp: &str,
+        _uid: &str,
+        _fields: &[(String, Bytes)],
+    ) -> Option<Incoming> {
+        None
+    }
     /// A received message; `kind_of` tells the type of a pending request by id. `None` for
     /// what is not for this adapter or does not decode (logged by the caller).
     fn decode(

@@ -1,14 +1,13 @@
 // Scale-out: two Rust servers and one Node server (socket.io 4.8.4 + @socket.io/redis-adapter
 // 8.3.0) on one redis-server, socket.io-client 4.8 clients on each. Everything each server
 // does for its own clients must reach the clients of the others, both directions, with the
-// classic format, or with the sharded one when CLUSTER_SHARDED=1 (Node: createShardedAdapter).
+// classic format, the sharded one (CLUSTER_MODE=sharded, Node: createShardedAdapter) or the
+// streams adapter (CLUSTER_MODE=streams, Node: @socket.io/redis-streams-adapter).
 // See harness.mjs for the environment.
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { Redis, SHARDED, ack, client, eventually, nodeEmitter, rustEmit, startNode, startRust } from "./harness.mjs";
-
-const MODE = SHARDED ? "sharded" : "classic";
+import { MODE, Redis, ack, client, eventually, nodeEmitter, rustEmit, startNode, startRust } from "./harness.mjs";
 
 function cluster() {
   const c = { redis: null, a: null, b: null, n: null };
@@ -207,7 +206,7 @@ describe(`cluster (${MODE}): broadcasts, rooms, acks, sockets and server-side em
     for (const x of [t.a, t.b, t.n]) assert.deepEqual(await x.events.next("all-msg", 5000), ["over-polling"]);
   });
 
-  if (!SHARDED) {
+  if (MODE === "classic") {
     ctest("Node's @socket.io/redis-emitter reaches the clients of the Rust servers", async (cleanup) => {
       const t = await trio(c, cleanup);
       const emitter = await nodeEmitter(c.redis, cleanup);

@@ -6,9 +6,11 @@
 //   CONFORMANCE_SERVER        the Rust conformance-server binary (required)
 //   CONFORMANCE_SERVER_ARGS   extra args for it (e.g. `--integration axum`)
 //   CONFORMANCE_EMITTER       the Rust conformance-emitter binary (default: next to the server)
-//   CLUSTER_SHARDED=1         the sharded adapters (createShardedAdapter) instead of the classic ones
+//   CLUSTER_MODE              classic (default: createAdapter), sharded (createShardedAdapter) or
+//                             streams (@socket.io/redis-streams-adapter)
 
 import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
 import { io as ioClient } from "socket.io-client";
@@ -16,24 +18,37 @@ import { Emitter } from "@socket.io/redis-emitter";
 import { createClient } from "redis";
 import { CONFORMANCE_DIR, ServerProcess, SioEvents, freePort, sleep, splitCommand } from "../test/harness.mjs";
 
-export const SHARDED = process.env.CLUSTER_SHARDED === "1";
+const require = createRequire(import.meta.url);
+
+export const MODE = process.env.CLUSTER_MODE ?? "classic";
+export const SHARDED = MODE === "sharded";
+export const STREAMS = MODE === "streams";
 
 /** A redis-server on a free port (no persistence), stopped and restarted by PID. */
 export class Redis {
-  static async start() {
-    const r = new Redis(await freePort());
+  /** `persistent`: an append-only file in a temporary folder, fsynced on every write. */
+  static async start({ persistent = false } = {}) {
+    const r = new Redis(await freePort(), persistent);
     await r.launch();
     return r;
   }
 
-  constructor(port) {
+  constructor(port, persistent = false) {
     this.port = port;
     this.url = `redis://127.0.0.1:${port}`;
     this.child = null;
+    this.dir = null;
+    if (persistent) {
+      const { mkdtempSync } = require("node:fs");
+      this.dir = mkdtempSync(path.join(require("node:os").tmpdir(), "redis-"));
+    }
   }
 
   async launch() {
-    const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+    const persistence = this.dir
+      ? ["--dir", this.dir, "--appendonly", "yes", "--appendfsync", "always", "--save", ""]
+      : ["--save", "", "--appendonly", "no"];
+    const args = ["--port", String(this.port), "--bind", "127.0.0.1", ...persistence];
     this.child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
     this.exited = new Promise((resolve) => this.child.on("exit", resolve));
     const deadline = Date.now() + 10000;
@@ -77,7 +92,8 @@ async function launch(argv, port) {
 }
 
 function clusterArgs(name, redis, extra) {
-  return ["--profile", "sio-full", "--redis", redis.url, "--name", name, ...(SHARDED ? ["--sharded"] : []), ...extra];
+  const mode = SHARDED ? ["--sharded"] : STREAMS ? ["--streams"] : [];
+  return ["--profile", "sio-full", "--redis", redis.url, "--name", name, ...mode, ...extra];
 }
 
 /** A Rust conformance server named `name` in the cluster (`extra`: more arguments). */
@@ -149,9 +165,10 @@ export async function startHaproxy(servers, dir) {
 
 /**
  * A socket.io-client socket on `server` (websocket unless `transports` says otherwise) with its
- * events recorded; resolves once connected. `cleanup` collects what to close.
+ * events recorded; resolves once connected. `cleanup` collects what to close. `session`
+ * ({pid, offset}) makes it ask for the recovery of an earlier socket's session.
  */
-export async function client(server, cleanup, { nsp = "/", transports = ["websocket"], auth, withCredentials } = {}) {
+export async function client(server, cleanup, { nsp = "/", transports = ["websocket"], auth, withCredentials, onSocket, session } = {}) {
   const socket = ioClient(server.base + nsp, {
     path: "/socket.io/",
     forceNew: true,
@@ -162,6 +179,13 @@ export async function client(server, cleanup, { nsp = "/", transports = ["websoc
   });
   cleanup.push(() => socket.disconnect());
   const events = new SioEvents(socket);
+  if (session) {
+    // What a client reconnecting through a load balancer carries: the session of a socket that
+    // was connected to another server (the client sends both in its CONNECT packet).
+    socket._pid = session.pid;
+    socket._lastOffset = session.offset;
+  }
+  onSocket?.(socket);
   await new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`no connection to ${server.base}`)), 5000);
     socket.once("connect", () => {

@@ -4,7 +4,7 @@
 // Node and ignored.
 // Exits with status 2 on a profile the calling server does not implement.
 export function parseArgs(argv, profiles) {
-  const out = { profile: profiles[0], port: 0, parser: "json", redis: null, sharded: false, name: "node", cookie: false, recovery: false, recoveryMs: 120000, recoverySkip: true };
+  const out = { profile: profiles[0], port: 0, parser: "json", redis: null, sharded: false, streams: false, name: "node", cookie: false, recovery: false, recoveryMs: 120000, recoverySkip: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--profile") out.profile = argv[++i];
@@ -14,6 +14,7 @@ export function parseArgs(argv, profiles) {
     else if (a === "--parser") out.parser = argv[++i];
     else if (a === "--redis") out.redis = argv[++i];
     else if (a === "--sharded") out.sharded = true;
+    else if (a === "--streams") out.streams = true;
     else if (a === "--cookie") out.cookie = true;
     else if (a === "--recovery") out.recovery = true;
     else if (a === "--recovery-duration-ms") out.recoveryMs = Number(argv[++i]);

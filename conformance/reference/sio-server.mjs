@@ -16,6 +16,7 @@ import { parseArgs } from "./args.mjs";
 import { Server } from "socket.io";
 import msgpackParser from "socket.io-msgpack-parser";
 import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
+import { createAdapter as createStreamsAdapter } from "@socket.io/redis-streams-adapter";
 import { createClient } from "redis";
 
 const args = parseArgs(process.argv.slice(2), ["sio", "sio-full", "sio3"]);
@@ -55,7 +56,8 @@ if (args.redis) {
   pub.on("error", (e) => console.error(`redis pub: ${e.message}`));
   sub.on("error", (e) => console.error(`redis sub: ${e.message}`));
   await Promise.all([pub.connect(), sub.connect()]);
-  io.adapter(args.sharded ? createShardedAdapter(pub, sub) : createAdapter(pub, sub));
+  if (args.streams) io.adapter(createStreamsAdapter(pub));
+  else io.adapter(args.sharded ? createShardedAdapter(pub, sub) : createAdapter(pub, sub));
 }
 
 const byJson = (a, b) => {

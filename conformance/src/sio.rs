@@ -23,6 +23,8 @@ pub struct Options {
     pub redis: Option<String>,
     /// `--sharded`: the sharded Redis adapter instead of the classic one.
     pub sharded: bool,
+    /// `--streams`: the Redis streams adapter instead of the classic one.
+    pub streams: bool,
     /// `--name NAME`: this server's name in cluster answers (default `rust`).
     pub name: String,
     /// `--cookie`: the session cookie (`io`), for cookie-based sticky load balancing.
@@ -85,10 +87,12 @@ pub fn server(options: &Options, adapter: Option<socketio::adapter::AdapterFacto
 /// The Redis adapter of `--redis URL [--sharded]`.
 pub async fn redis_adapter(
     url: &str,
-    sharded: bool,
+    options: &Options,
 ) -> Result<socketio::adapter::AdapterFactory, socketio::AdapterError> {
     let conn = socketio_adapter_redis::RedisConnection::connect(url).await?;
-    Ok(if sharded {
+    Ok(if options.streams {
+        socketio_adapter_redis::create_streams_adapter(conn, Default::default())
+    } else if options.sharded {
         socketio_adapter_redis::create_sharded_adapter(conn, Default::default())
     } else {
         socketio_adapter_redis::create_adapter(conn, Default::default())

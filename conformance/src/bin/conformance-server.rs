@@ -56,6 +56,7 @@ fn parse_args() -> Result<Args, String> {
             "--integration" => args.integration = value()?,
             "--redis" => args.sio.redis = Some(value()?),
             "--sharded" => args.sio.sharded = true,
+            "--streams" => args.sio.streams = true,
             "--cookie" => args.sio.cookie = true,
             "--recovery" => {
                 args.sio.recovery.get_or_insert_with(Default::default);
@@ -152,7 +153,7 @@ async fn main() -> ExitCode {
                 ..args.sio
             };
             let adapter = match &options.redis {
-                Some(url) => match conformance::sio::redis_adapter(url, options.sharded).await {
+                Some(url) => match conformance::sio::redis_adapter(url, &options).await {
                     Ok(adapter) => Some(adapter),
                     Err(e) => {
                         eprintln!("conformance-server: redis {url}: {e}");
