@@ -55,6 +55,21 @@
 //! `socket.data._admin` holds the client id and transport so that other servers of a cluster
 //! can show them (as Node does); it is hidden from what the UI shows.
 
+//!
+//! # Differences from Node
+//!
+//! - A new admin socket gets the `room_joined` of its own room right after its CONNECT reply,
+//!   where Node writes it just before (the `socketio` crate sends the CONNECT reply before
+//!   anything else reaches a socket). The UI does not depend on it.
+//! - `server_stats.uptime` counts from `instrument`, not from the process start;
+//!   `namespaces` are sorted by name instead of in creation order.
+//! - `emit`, `join`, `leave` and `_disconnect` on a namespace this server does not have do
+//!   nothing, where Node's `io.of(nsp)` would create it.
+//! - Sessions live in memory only (Node's `InMemoryStore`); there is no `RedisStore`, so on a
+//!   cluster behind a load balancer without sticky sessions the UI logs in again with the
+//!   password when it lands on another server.
+//! - `serverId` defaults to the host name, without Node's `#pid` suffix for cluster workers.
+
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod admin;
