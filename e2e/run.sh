@@ -4,7 +4,8 @@
 # Needs Node >= 20, cargo and Debian's Chromium (`apt-get install -y chromium`; no browser is
 # downloaded). Installs the npm packages (npm ci), builds the chat unless CHAT_BIN names a
 # binary, and runs the tests. The exit code is the result; the last line reads
-# `e2e: N passed, N failed, N skipped`. The screenshot lands in e2e/screenshots/chat.png.
+# `e2e: N passed, N failed, N skipped`. The screenshots land in e2e/screenshots/ (chat.png,
+# admin.png: the Socket.IO Admin UI watching the chat).
 set -euo pipefail
 cd "$(dirname "$0")"
 

@@ -17,6 +17,7 @@ import { chromium } from "playwright-core";
 export const E2E_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const CHAT_BIN = process.env.CHAT_BIN || path.join(E2E_DIR, "..", "target", "release", "chat");
 export const CLIENT_DIST = path.join(E2E_DIR, "node_modules", "socket.io-client", "dist");
+export const ADMIN_UI_DIST = path.join(E2E_DIR, "node_modules", "@socket.io", "admin-ui", "ui", "dist");
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 export const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS || 15000);
 export const SCREENSHOT_DIR = path.join(E2E_DIR, "screenshots");
@@ -59,13 +60,14 @@ process.on("exit", () => {
 
 /**
  * Starts the chat on `port` and resolves once it printed `listening on 127.0.0.1:<port>`.
+ * `args` go to the chat binary too (e.g. `--admin-user`, `--admin-password`).
  * Returns { proc, port, url, stop() }; stop() kills it by PID (SIGKILL) and waits for the exit.
  */
-export async function startChat(port) {
+export async function startChat(port, args = []) {
   if (!fs.existsSync(CHAT_BIN)) {
     throw new Error(`no chat binary at ${CHAT_BIN}: run \`cargo build --release -p chat-example\` or set CHAT_BIN`);
   }
-  const proc = spawn(CHAT_BIN, ["--port", String(port), "--client-dir", CLIENT_DIST], {
+  const proc = spawn(CHAT_BIN, ["--port", String(port), "--client-dir", CLIENT_DIST, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

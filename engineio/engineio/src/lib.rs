@@ -58,7 +58,7 @@ pub use error::Error;
 pub use hyper_server::{serve, serve_with};
 pub use service::{
     is_websocket_upgrade, AcceptWebSocket, BoxError, Dispatch, EngineIo, IntoEngineIo, RemoteAddr,
-    RequestHead, ResponseBody,
+    RequestHead, ResponseBody, WeakEngineIo,
 };
 pub use socket::{AppCommand, Handler, Socket};
 pub use static_files::StaticFiles;

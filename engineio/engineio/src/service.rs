@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use parking_lot::RwLock;
 
@@ -171,7 +171,44 @@ impl<H: Handler> AcceptWebSocket<H> {
     }
 }
 
+/// A handle on an [`EngineIo`] that does not keep it alive ([`EngineIo::downgrade`]): for
+/// what the server owns and must reach the server back (instrumentation, timers), without a
+/// reference cycle.
+pub struct WeakEngineIo<H: Handler> {
+    inner: Weak<Inner<H>>,
+}
+
+impl<H: Handler> Clone for WeakEngineIo<H> {
+    fn clone(&self) -> Self {
+        WeakEngineIo {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<H: Handler> WeakEngineIo<H> {
+    /// The server, unless it was dropped (no handle and no session left).
+    pub fn upgrade(&self) -> Option<EngineIo<H>> {
+        self.inner.upgrade().map(|inner| EngineIo { inner })
+    }
+}
+
+impl<H: Handler> std::fmt::Debug for WeakEngineIo<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WeakEngineIo")
+            .field("alive", &(self.inner.strong_count() > 0))
+            .finish()
+    }
+}
+
 impl<H: Handler> EngineIo<H> {
+    /// A weak handle on this server (see [`WeakEngineIo`]).
+    pub fn downgrade(&self) -> WeakEngineIo<H> {
+        WeakEngineIo {
+            inner: Arc::downgrade(&self.inner),
+        }
+    }
+
     /// A server with this configuration and handler.
     pub fn new(config: Config, handler: H) -> Self {
         let proto = config.protocol();

@@ -21,21 +21,38 @@
 //! - automatic reconnection: the client reconnects by itself, the page shows the connection state
 //!   and logs in again (nickname and rooms) on every connect.
 //!
+//! With `--admin-user U --admin-password W`, it also serves the [Socket.IO Admin UI]: the
+//! `/admin` namespace (`socketio-admin`, basic authentication, the password hashed with
+//! bcrypt at start-up) and the UI itself at `/admin/` (the `ui/dist` files of the npm package
+//! `@socket.io/admin-ui`, installed next to the client by `npm ci` in `e2e/`). The UI connects
+//! with credentials, so the server allows its own origin (`http://127.0.0.1:P`,
+//! `http://localhost:P`) with CORS credentials. Without both options there is no admin
+//! namespace at all.
+//!
+//! [Socket.IO Admin UI]: https://socket.io/docs/v4/admin-ui/
+//!
 //! Run it from the workspace root with `scripts/chat.sh` (installs the client package, then
 //! builds and starts the server), or by hand:
 //!
 //! ```text
 //! (cd e2e && npm ci)
 //! cargo run --release -p chat-example -- [--port P] [--client-dir DIR]
+//!     [--admin-user U --admin-password W [--admin-ui-dir DIR]]
 //! ```
 //!
 //! and open <http://127.0.0.1:3000/> in two browser tabs. `?transport=polling` (or
 //! `websocket`) in the page URL forces one transport; `?name=alice` fills in the nickname.
+//! The admin UI is at <http://127.0.0.1:3000/admin/>: its connection form takes the server
+//! URL `http://127.0.0.1:3000`, the user name and password, and the path `/socket.io`.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+mod admin_ui;
 mod chat;
 mod web;
 
 use std::io::Write;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -43,13 +60,22 @@ use socketio::SocketIo;
 use socketio_axum::EngineIoLayer;
 
 const USAGE: &str = "\
-usage: chat [--port P] [--client-dir DIR]
+usage: chat [--port P] [--client-dir DIR] [--admin-user U --admin-password W [--admin-ui-dir DIR]]
 
-  --port P          port to listen on, on 127.0.0.1 (default: $PORT, else 3000; 0 picks one)
-  --client-dir DIR  the dist/ folder of the socket.io-client npm package
-                    (default: $CHAT_CLIENT_DIR, else e2e/node_modules/socket.io-client/dist
-                    of the workspace)
-  -h, --help        this help";
+  --port P              port to listen on, on 127.0.0.1 (default: $PORT, else 3000; 0 picks one)
+  --client-dir DIR      the dist/ folder of the socket.io-client npm package
+                        (default: $CHAT_CLIENT_DIR, else e2e/node_modules/socket.io-client/dist
+                        of the workspace)
+  --admin-user U        serve the Socket.IO Admin UI at /admin/ (namespace /admin) for user U
+                        (default: $CHAT_ADMIN_USER); needs --admin-password
+  --admin-password W    its password (default: $CHAT_ADMIN_PASSWORD, which other users of the
+                        machine cannot read in the process list); hashed with bcrypt at start-up
+  --admin-ui-dir DIR    the ui/dist folder of the @socket.io/admin-ui npm package
+                        (default: $CHAT_ADMIN_UI_DIR, else
+                        e2e/node_modules/@socket.io/admin-ui/ui/dist of the workspace)
+  -h, --help            this help
+
+Without --admin-user and --admin-password there is no admin namespace.";
 
 /// Where the client package is installed, relative to the workspace root.
 const CLIENT_DIST: &str = "e2e/node_modules/socket.io-client/dist";
@@ -59,6 +85,25 @@ const CLIENT_DIST: &str = "e2e/node_modules/socket.io-client/dist";
 struct Options {
     port: u16,
     client_dir: PathBuf,
+    /// The Admin UI, when asked for.
+    admin: Option<AdminLogin>,
+}
+
+/// Who may use the Admin UI, and where its files are.
+#[derive(PartialEq)]
+struct AdminLogin {
+    user: String,
+    password: String,
+    ui_dir: PathBuf,
+}
+
+impl std::fmt::Debug for AdminLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminLogin")
+            .field("user", &self.user)
+            .field("ui_dir", &self.ui_dir)
+            .finish_non_exhaustive()
+    }
 }
 
 #[tokio::main]
@@ -91,12 +136,15 @@ async fn run(options: Options) -> Result<(), String> {
              or pass --client-dir with the dist/ folder of the socket.io-client package."
         )
     })?;
-    let io = SocketIo::new(socketio::Config {
-        serve_client: Some(options.client_dir),
-        ..socketio::Config::default()
-    });
-    chat::register(&io);
-    let app = web::router().layer(EngineIoLayer::new(io.clone()));
+    let admin_ui = match &options.admin {
+        Some(admin) => Some(admin_ui::AdminUi::load(&admin.ui_dir).map_err(|e| {
+            format!(
+                "{e}\nInstall the Admin UI first: `npm ci` in e2e/ (scripts/chat.sh does it), \
+                 or pass --admin-ui-dir with the ui/dist/ folder of the @socket.io/admin-ui package."
+            )
+        })?),
+        None => None,
+    };
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
         .await
@@ -104,16 +152,54 @@ async fn run(options: Options) -> Result<(), String> {
     let addr = listener
         .local_addr()
         .map_err(|e| format!("no local address: {e}"))?;
+
+    let mut config = socketio::Config {
+        serve_client: Some(options.client_dir),
+        ..socketio::Config::default()
+    };
+    if options.admin.is_some() {
+        // The Admin UI connects with `withCredentials: true`; served from here, it may be
+        // opened as 127.0.0.1 or as localhost.
+        let port = addr.port();
+        config.engine.cors = Some(socketio::Cors {
+            origin: socketio::CorsOrigin::List(vec![
+                format!("http://127.0.0.1:{port}"),
+                format!("http://localhost:{port}"),
+            ]),
+            credentials: true,
+        });
+    }
+    let io = SocketIo::new(config);
+    chat::register(&io);
+    let mut app = web::router();
+    if let (Some(admin), Some(ui)) = (options.admin, admin_ui) {
+        let hash = bcrypt::hash(&admin.password, bcrypt::DEFAULT_COST)
+            .map_err(|e| format!("cannot hash the admin password: {e}"))?;
+        let auth = socketio_admin::Auth::basic(admin.user, hash);
+        socketio_admin::instrument(&io, socketio_admin::AdminOptions::new(auth))
+            .map_err(|e| format!("admin: {e}"))?;
+        app = app.merge(admin_ui::router(ui));
+    }
+    let app = app.layer(EngineIoLayer::new(io.clone()));
+
     let mut out = std::io::stdout();
     let _ = writeln!(out, "listening on {addr}");
     let _ = writeln!(
         out,
         "open http://{addr}/ in two browser tabs (Ctrl-C stops)"
     );
+    if io.namespaces().iter().any(|ns| ns.name() == "/admin") {
+        let _ = writeln!(
+            out,
+            "admin UI: http://{addr}/admin/ (server URL http://{addr})"
+        );
+    }
     let _ = out.flush();
 
+    // With the peer address, which the handshake (and the admin UI) shows.
+    let service = app.into_make_service_with_connect_info::<SocketAddr>();
     tokio::select! {
-        served = axum::serve(listener, app) => served.map_err(|e| format!("server error: {e}")),
+        served = axum::serve(listener, service) => served.map_err(|e| format!("server error: {e}")),
         _ = tokio::signal::ctrl_c() => {
             // Tell the clients (they show "disconnected" at once instead of timing out).
             io.close().await;
@@ -132,6 +218,11 @@ fn parse_args(
     let mut client_dir = env("CHAT_CLIENT_DIR")
         .filter(|d| !d.is_empty())
         .map(PathBuf::from);
+    let mut admin_user = env("CHAT_ADMIN_USER").filter(|u| !u.is_empty());
+    let mut admin_password = env("CHAT_ADMIN_PASSWORD").filter(|p| !p.is_empty());
+    let mut admin_ui_dir = env("CHAT_ADMIN_UI_DIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from);
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
             Some((flag, value)) if flag.starts_with("--") => (flag.to_owned(), Some(value.into())),
@@ -146,6 +237,9 @@ fn parse_args(
         match flag.as_str() {
             "--port" | "-p" => port = Some(value("--port")?),
             "--client-dir" => client_dir = Some(PathBuf::from(value("--client-dir")?)),
+            "--admin-user" => admin_user = Some(value("--admin-user")?),
+            "--admin-password" => admin_password = Some(value("--admin-password")?),
+            "--admin-ui-dir" => admin_ui_dir = Some(PathBuf::from(value("--admin-ui-dir")?)),
             "--help" | "-h" => return Ok(None),
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -156,21 +250,43 @@ fn parse_args(
             .map_err(|_| format!("invalid port `{p}`"))?,
         None => 3000,
     };
+    let admin = match (admin_user, admin_password) {
+        (Some(user), Some(password)) if !user.is_empty() && !password.is_empty() => {
+            Some(AdminLogin {
+                user,
+                password,
+                ui_dir: admin_ui_dir.unwrap_or_else(|| workspace_dir(admin_ui::UI_DIST)),
+            })
+        }
+        (None, None) => None,
+        _ => {
+            return Err(
+                "the Admin UI needs both --admin-user and --admin-password (non-empty)".into(),
+            )
+        }
+    };
     Ok(Some(Options {
         port,
         client_dir: client_dir.unwrap_or_else(default_client_dir),
+        admin,
     }))
 }
 
 /// `e2e/node_modules/socket.io-client/dist` under the current directory when it is there (a run
 /// from the workspace root), else under the workspace this binary was built in.
 fn default_client_dir() -> PathBuf {
-    let here = PathBuf::from(CLIENT_DIST);
+    workspace_dir(CLIENT_DIST)
+}
+
+/// `relative` under the current directory when it is there (a run from the workspace root),
+/// else under the workspace this binary was built in.
+fn workspace_dir(relative: &str) -> PathBuf {
+    let here = PathBuf::from(relative);
     if here.is_dir() {
         return here;
     }
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let built = workspace.join(CLIENT_DIST);
+    let built = workspace.join(relative);
     if built.is_dir() {
         built
     } else {
@@ -220,5 +336,45 @@ mod tests {
         assert_eq!(dir, Some(PathBuf::from("/y")));
         assert_eq!(parse(&["--help"], &[]), Ok(None));
         assert!(parse(&["--bogus"], &[]).is_err());
+    }
+
+    #[test]
+    fn admin_needs_both_user_and_password() {
+        let admin =
+            |args: &[&str], env: &[(&str, &str)]| parse(args, env).map(|o| o.unwrap().admin);
+        assert_eq!(admin(&[], &[]), Ok(None), "off by default");
+        let on = admin(
+            &[
+                "--admin-user",
+                "admin",
+                "--admin-password=changeit",
+                "--admin-ui-dir",
+                "/ui",
+            ],
+            &[],
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            (on.user.as_str(), on.password.as_str(), on.ui_dir.as_path()),
+            ("admin", "changeit", Path::new("/ui"))
+        );
+        let from_env = admin(
+            &[],
+            &[("CHAT_ADMIN_USER", "ops"), ("CHAT_ADMIN_PASSWORD", "pw")],
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            (from_env.user.as_str(), from_env.password.as_str()),
+            ("ops", "pw")
+        );
+        assert!(admin(&["--admin-user", "admin"], &[]).is_err());
+        assert!(admin(&["--admin-password", "x"], &[]).is_err());
+        assert!(admin(&["--admin-user", "", "--admin-password", "x"], &[]).is_err());
+        assert!(
+            !format!("{on:?}").contains("changeit"),
+            "the password stays out of logs"
+        );
     }
 }

@@ -255,8 +255,17 @@ impl Client {
 
     fn send_control(&self, packet: &Packet) {
         let messages = crate::emit::encode(&*self.core.settings.parser, packet);
-        if let Err(e) = self.engine.try_send_all(&messages) {
-            tracing::debug!(sid = %self.engine.sid(), "control packet dropped: {e}");
+        match self.engine.try_send_all(&messages) {
+            // The observers count every message out, CONNECT replies and refusals too.
+            Ok(()) => self.core.settings.observers.each(|o| {
+                for m in &messages {
+                    o.message_out(match m {
+                        Data::Text(t) => t.len(),
+                        Data::Binary(b) => b.len(),
+                    });
+                }
+            }),
+            Err(e) => tracing::debug!(sid = %self.engine.sid(), "control packet dropped: {e}"),
         }
     }
 

@@ -27,6 +27,7 @@
 //! | `socket.on("disconnecting" / "disconnect")` | [`SocketRef::on_disconnecting`], [`SocketRef::on_disconnect`] |
 //! | `socket.disconnect()`, `disconnect(true)` | [`SocketRef::disconnect`], [`SocketRef::disconnect_and_close`] |
 //! | `io.close()` | [`SocketIo::close`] |
+//! | instrumentation (`@socket.io/admin-ui`'s hooks) | [`SocketIo::observe`] with an [`Observer`] |
 //!
 //! A complete server:
 //!
@@ -102,7 +103,7 @@ pub use namespace::{AsyncConnection, ConnectionHandler, Namespace, SyncConnectio
 pub use observer::Observer;
 pub use operators::{BroadcastOperators, RemoteSocket};
 pub use reason::DisconnectReason;
-pub use server::SocketIo;
+pub use server::{SocketIo, WeakSocketIo};
 pub use socket::{AckFuture, SocketEmitter, SocketRef};
 
 pub use engineio::{

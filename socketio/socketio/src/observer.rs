@@ -61,6 +61,9 @@ pub trait Observer: Send + Sync + 'static {
     fn room_created(&self, nsp: &str, room: &str) {}
     /// A room of this server lost its last member.
     fn room_deleted(&self, nsp: &str, room: &str) {}
+    /// The server is closing ([`SocketIo::close`](crate::SocketIo::close)), before its
+    /// connections are: an observer stops its own timers here.
+    fn server_closed(&self) {}
 }
 
 /// The observers of a server: a flag read on every path, the list only when it is set.

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use engineio::{EngineIo, IntoEngineIo};
+use engineio::{EngineIo, IntoEngineIo, WeakEngineIo};
 use parking_lot::RwLock;
 use serde::Serialize;
 use socketio_adapter::{AdapterFactory, Room, RoomEvent};
@@ -229,8 +229,19 @@ impl SocketIo {
 
     /// Adds an observer of connections, sockets, rooms and events (for instrumentation such
     /// as the Admin UI or metrics). Nothing is computed for observers while there is none.
+    ///
+    /// The server owns its observers: one that needs the server back holds a
+    /// [`WeakSocketIo`] ([`SocketIo::downgrade`]), not a `SocketIo`, or neither is ever freed.
     pub fn observe(&self, observer: Arc<dyn crate::Observer>) {
         self.core.settings.observers.add(observer);
+    }
+
+    /// A handle that does not keep the server alive: for what the server owns and must reach
+    /// the server back (observers, handlers, timers), without a reference cycle.
+    pub fn downgrade(&self) -> WeakSocketIo {
+        WeakSocketIo {
+            engine: self.engine.downgrade(),
+        }
     }
 
     /// The configuration.
@@ -309,6 +320,7 @@ impl SocketIo {
     /// Closes every connection ("server shutting down") and every adapter, and waits until
     /// the connections are gone (Node's `io.close()`), at most `close_timeout`.
     pub async fn close(&self) {
+        self.core.settings.observers.each(|o| o.server_closed());
         self.engine.close_all();
         let deadline = tokio::time::Instant::now() + self.core.config.engine.close_timeout;
         while self.engine.session_count() > 0 && tokio::time::Instant::now() < deadline {
@@ -419,6 +431,33 @@ impl SocketIo {
     /// Every room of `/` on every server.
     pub async fn all_rooms(&self) -> Result<Vec<Room>, AckError> {
         self.sockets().all_rooms().await
+    }
+}
+
+/// A handle on a [`SocketIo`] that does not keep it alive ([`SocketIo::downgrade`]).
+///
+/// ```
+/// use socketio::SocketIo;
+///
+/// let io = SocketIo::new(Default::default());
+/// let weak = io.downgrade();
+/// assert!(weak.upgrade().is_some());
+/// drop(io);
+/// assert!(weak.upgrade().is_none());
+/// ```
+#[derive(Clone, Debug)]
+pub struct WeakSocketIo {
+    engine: WeakEngineIo<SioHandler>,
+}
+
+impl WeakSocketIo {
+    /// The server, unless it was dropped (no handle and no connection left).
+    pub fn upgrade(&self) -> Option<SocketIo> {
+        let engine = self.engine.upgrade()?;
+        Some(SocketIo {
+            core: engine.handler().core.clone(),
+            engine,
+        })
     }
 }
 

@@ -141,6 +141,12 @@ impl SocketRef {
         self.0.state.load(Ordering::SeqCst) == CONNECTED
     }
 
+    /// Whether emits to this socket go out: connected, or still in its connect middlewares
+    /// (Node writes those emits at once, before the CONNECT reply).
+    fn can_send(&self) -> bool {
+        matches!(self.0.state.load(Ordering::SeqCst), CONNECTING | CONNECTED)
+    }
+
     /// Whether the socket came back through connection state recovery (Node's `recovered`).
     pub fn recovered(&self) -> bool {
         self.0.recovered
@@ -377,6 +383,9 @@ impl SocketRef {
 
     /// Emits an event with one argument (Node's `socket.emit(event, data)`). Failures (the
     /// socket left, its queue is full) are logged: see [`SocketRef::try_emit`].
+    ///
+    /// From a connect middleware, the event goes out at once, before the CONNECT reply (or the
+    /// `connect_error`), as in Node; an emit with ack needs a connected socket.
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) {
         log_emit(self.try_emit(event, data));
     }
@@ -600,7 +609,7 @@ impl SocketRef {
     /// Writes the messages of one packet, all or nothing. Volatile messages are dropped
     /// (`Ok`) when the connection cannot take them now.
     pub(crate) fn send_messages(&self, messages: &[Data], volatile: bool) -> Result<(), EmitError> {
-        if !self.connected() {
+        if !self.can_send() {
             return Err(EmitError::Disconnected);
         }
         if volatile && !self.0.engine.has_room(messages.len()) {
@@ -738,7 +747,7 @@ impl SocketEmitter {
         payload: Payload<'_, T>,
     ) -> Result<(), EmitError> {
         check_event(event)?;
-        if !self.socket.connected() {
+        if !self.socket.can_send() {
             return Err(EmitError::Disconnected);
         }
         let packet = event_packet(self.socket.ns(), event, payload.into_args()?, None);

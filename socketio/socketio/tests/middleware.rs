@@ -403,3 +403,33 @@ async fn r2_4_middleware_of_one_namespace_does_not_guard_another() {
     c.expect_connect_error("/private");
     assert!(c.socket("/").is_some());
 }
+
+#[tokio::test(start_paused = true)]
+async fn r2_4_an_emit_from_a_middleware_goes_out_before_the_connect_reply() {
+    // As in Node (what @socket.io/admin-ui's `session` event relies on): the event is written
+    // at once, before the CONNECT reply, or before the connect_error of a refusal.
+    let io = SocketIo::new(Default::default());
+    io.sockets().use_middleware(|s: SocketRef| async move {
+        s.emit("early", &1);
+        match s.handshake().auth.get("ok") {
+            Some(_) => Ok(()),
+            None => Err(MiddlewareError::new("no")),
+        }
+    });
+    io.on_connection(|s: SocketRef| s.emit("late", &2));
+    let h = Harness::new(io);
+    let c = h.client();
+    c.connect_with("/", json!({"ok": true}));
+    let wire = c.received_wire();
+    assert_eq!(wire.len(), 3, "{wire:?}");
+    assert_eq!(wire[0], r#"2["early",1]"#);
+    assert!(wire[1].starts_with(r#"0{"sid":""#), "{wire:?}");
+    assert_eq!(wire[2], r#"2["late",2]"#);
+
+    let refused = h.client();
+    refused.connect("/");
+    assert_eq!(
+        refused.received_wire(),
+        [r#"2["early",1]"#, r#"4{"message":"no"}"#]
+    );
+}
