@@ -33,6 +33,10 @@ async function dropAndRecover(c, cleanup, from, to) {
   await ack(obs.socket, "join", "observers");
   const sender = await client(c.n, cleanup);
   const first = await client(from, cleanup);
+  // Its connection handler's "auth" event goes through the stream too: waited for, so that the
+  // offset the client keeps is that of "before" (stream ids reach a client in the order of the
+  // servers that deliver them, not of the stream).
+  await first.events.next("auth", 5000);
   await ack(first.socket, "join", "room-x");
   await ack(first.socket, "set-data", { who: "first" });
   sender.socket.emit("broadcast-all", "before");
@@ -128,6 +132,7 @@ describe("connection state recovery across servers (streams adapter)", { skip: !
     const obs = await client(c.b, cleanup);
     await ack(obs.socket, "join", "observers");
     const first = await client(c.a, cleanup);
+    await first.events.next("auth", 5000);
     first.socket.emit("broadcast-all", "x");
     await first.events.next("all-msg", 5000);
     const id = first.socket.id;
