@@ -31,13 +31,20 @@
 //!
 //! [Socket.IO Admin UI]: https://socket.io/docs/v4/admin-ui/
 //!
+//! With `--redis redis://HOST:PORT`, it joins the other chat processes on that Redis through
+//! the Redis adapter (`socketio-adapter-redis`, the wire format of Node's
+//! `@socket.io/redis-adapter`): messages, room messages and the user list reach the users of
+//! every process. With `--cookie`, the handshake sets Engine.IO's `io` cookie, which a load
+//! balancer uses to keep a polling client on one process (`scripts/cluster.sh` runs two of
+//! them behind HAProxy that way).
+//!
 //! Run it from the workspace root with `scripts/chat.sh` (installs the client package, then
 //! builds and starts the server), or by hand:
 //!
 //! ```text
 //! (cd e2e && npm ci)
 //! cargo run --release -p chat-example -- [--port P] [--client-dir DIR]
-//!     [--admin-user U --admin-password W [--admin-ui-dir DIR]]
+//!     [--admin-user U --admin-password W [--admin-ui-dir DIR]] [--redis URL] [--cookie]
 //! ```
 //!
 //! and open <http://127.0.0.1:3000/> in two browser tabs. `?transport=polling` (or
@@ -61,6 +68,7 @@ use socketio_axum::EngineIoLayer;
 
 const USAGE: &str = "\
 usage: chat [--port P] [--client-dir DIR] [--admin-user U --admin-password W [--admin-ui-dir DIR]]
+            [--redis URL] [--cookie]
 
   --port P              port to listen on, on 127.0.0.1 (default: $PORT, else 3000; 0 picks one)
   --client-dir DIR      the dist/ folder of the socket.io-client npm package
@@ -73,6 +81,10 @@ usage: chat [--port P] [--client-dir DIR] [--admin-user U --admin-password W [--
   --admin-ui-dir DIR    the ui/dist folder of the @socket.io/admin-ui npm package
                         (default: $CHAT_ADMIN_UI_DIR, else
                         e2e/node_modules/@socket.io/admin-ui/ui/dist of the workspace)
+  --redis URL           share the chat with the other processes on this Redis (redis://HOST:PORT,
+                        default: $CHAT_REDIS_URL): the Redis adapter
+  --cookie              set the `io` cookie on the handshake, for a load balancer's sticky
+                        sessions (HAProxy: `cookie io prefix`)
   -h, --help            this help
 
 Without --admin-user and --admin-password there is no admin namespace.";
@@ -87,6 +99,10 @@ struct Options {
     client_dir: PathBuf,
     /// The Admin UI, when asked for.
     admin: Option<AdminLogin>,
+    /// The Redis of the cluster, when there is one.
+    redis: Option<String>,
+    /// Engine.IO's `io` cookie on the handshake (sticky sessions).
+    cookie: bool,
 }
 
 /// Who may use the Admin UI, and where its files are.
@@ -169,7 +185,19 @@ async fn run(options: Options) -> Result<(), String> {
             credentials: true,
         });
     }
-    let io = SocketIo::new(config);
+    if options.cookie {
+        config.engine.cookie = Some(socketio::CookieOptions::default());
+    }
+    let io = match &options.redis {
+        Some(url) => {
+            let conn = socketio_adapter_redis::RedisConnection::connect(url)
+                .await
+                .map_err(|e| format!("redis {url}: {e}"))?;
+            let adapter = socketio_adapter_redis::create_adapter(conn, Default::default());
+            SocketIo::with_adapter(config, adapter)
+        }
+        None => SocketIo::new(config),
+    };
     chat::register(&io);
     let mut app = web::router();
     if let (Some(admin), Some(ui)) = (options.admin, admin_ui) {
@@ -184,6 +212,9 @@ async fn run(options: Options) -> Result<(), String> {
 
     let mut out = std::io::stdout();
     let _ = writeln!(out, "listening on {addr}");
+    if let Some(url) = &options.redis {
+        let _ = writeln!(out, "sharing the chat through {url}");
+    }
     let _ = writeln!(
         out,
         "open http://{addr}/ in two browser tabs (Ctrl-C stops)"
@@ -223,6 +254,8 @@ fn parse_args(
     let mut admin_ui_dir = env("CHAT_ADMIN_UI_DIR")
         .filter(|d| !d.is_empty())
         .map(PathBuf::from);
+    let mut redis = env("CHAT_REDIS_URL").filter(|u| !u.is_empty());
+    let mut cookie = false;
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
             Some((flag, value)) if flag.starts_with("--") => (flag.to_owned(), Some(value.into())),
@@ -240,6 +273,8 @@ fn parse_args(
             "--admin-user" => admin_user = Some(value("--admin-user")?),
             "--admin-password" => admin_password = Some(value("--admin-password")?),
             "--admin-ui-dir" => admin_ui_dir = Some(PathBuf::from(value("--admin-ui-dir")?)),
+            "--redis" => redis = Some(value("--redis")?),
+            "--cookie" => cookie = true,
             "--help" | "-h" => return Ok(None),
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -265,10 +300,19 @@ fn parse_args(
             )
         }
     };
+    if let Some(url) = &redis {
+        if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+            return Err(format!(
+                "invalid --redis `{url}`: expected redis://HOST:PORT"
+            ));
+        }
+    }
     Ok(Some(Options {
         port,
         client_dir: client_dir.unwrap_or_else(default_client_dir),
         admin,
+        redis,
+        cookie,
     }))
 }
 
@@ -336,6 +380,24 @@ mod tests {
         assert_eq!(dir, Some(PathBuf::from("/y")));
         assert_eq!(parse(&["--help"], &[]), Ok(None));
         assert!(parse(&["--bogus"], &[]).is_err());
+    }
+
+    #[test]
+    fn redis_and_cookie_for_a_cluster() {
+        let cluster = |args: &[&str], env: &[(&str, &str)]| {
+            parse(args, env).map(|o| o.map(|o| (o.redis, o.cookie)))
+        };
+        assert_eq!(cluster(&[], &[]), Ok(Some((None, false))), "off by default");
+        assert_eq!(
+            cluster(&["--redis", "redis://127.0.0.1:6379", "--cookie"], &[]),
+            Ok(Some((Some("redis://127.0.0.1:6379".into()), true)))
+        );
+        assert_eq!(
+            cluster(&[], &[("CHAT_REDIS_URL", "redis://r:1")]),
+            Ok(Some((Some("redis://r:1".into()), false)))
+        );
+        assert!(cluster(&["--redis", "localhost:6379"], &[]).is_err());
+        assert!(cluster(&["--redis"], &[]).is_err());
     }
 
     #[test]
