@@ -109,6 +109,7 @@ pub use engineio::{
     CookieOptions, Cors, CorsOrigin, HttpCompression, SameSite, Sid, TransportKind, Transports,
 };
 pub use socketio_adapter::{
-    self as adapter, AdapterError, HandshakeInfo, Room, ServerAck, SocketInfo,
+    self as adapter, rooms, AdapterError, HandshakeInfo, IntoRooms, Room, Rooms, ServerAck,
+    SocketInfo,
 };
 pub use socketio_codec::{self as codec, JsonParser, Map, MsgpackParser, Value};

@@ -158,8 +158,34 @@ impl SocketRef {
         self.0.data.read().clone()
     }
 
-    /// Replaces `socket.data`.
-    pub fn set_data<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), ValueError> {
+    /// Replaces `socket.data` (Node's `socket.data = ..`). Data that does not serialize (a
+    /// map with non-string keys, a failing `Serialize` impl) leaves it unchanged and is logged:
+    /// see [`SocketRef::try_set_data`].
+    ///
+    /// ```
+    /// use serde::{Deserialize, Serialize};
+    /// use socketio::{SocketIo, SocketRef};
+    ///
+    /// #[derive(Serialize, Deserialize)]
+    /// struct User {
+    ///     name: String,
+    /// }
+    ///
+    /// let io = SocketIo::new(Default::default());
+    /// io.on_connection(|socket: SocketRef| {
+    ///     assert!(socket.data::<User>().is_err()); // `{}` at first
+    ///     socket.set_data(&User { name: "ann".into() }); // socket.data = { name: "ann" }
+    ///     assert_eq!(socket.data::<User>().unwrap().name, "ann");
+    /// });
+    /// ```
+    pub fn set_data<T: Serialize + ?Sized>(&self, data: &T) {
+        if let Err(e) = self.try_set_data(data) {
+            tracing::warn!(id = %self.0.id, "socket.data not set: {e}");
+        }
+    }
+
+    /// Replaces `socket.data`, or says why the data does not serialize.
+    pub fn try_set_data<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), ValueError> {
         let value = to_value(data)?;
         *self.0.data.write() = value;
         self.observers().each(|o| o.data_changed(self));
@@ -456,6 +482,11 @@ impl SocketRef {
     /// The rooms of this socket, its own id included (Node's `socket.rooms`).
     pub fn rooms(&self) -> Vec<Room> {
         self.0.ns.adapter().socket_rooms(self.0.id)
+    }
+
+    /// Whether this socket is in `room` (Node's `socket.rooms.has(room)`; true for its own id).
+    pub fn in_room(&self, room: &str) -> bool {
+        self.rooms().iter().any(|r| &**r == room)
     }
 
     // ----- broadcasting from this socket -----

@@ -301,7 +301,7 @@ async fn r2_4_middleware_sees_the_handshake() {
 async fn r2_4_data_set_by_a_middleware_reaches_the_connection_handler() {
     let io = SocketIo::new(Default::default());
     io.sockets().use_middleware(|s: SocketRef| async move {
-        s.set_data(&json!({"user": "ann"})).unwrap();
+        s.set_data(&json!({"user": "ann"}));
         Ok(())
     });
     io.on_connection(|s: SocketRef| s.emit("me", &s.data_value()));
