@@ -124,6 +124,11 @@ impl SocketRef {
         self.0.state.load(Ordering::SeqCst) == CONNECTED
     }
 
+    /// Whether the socket is not (or no longer) connected (Node's `socket.disconnected`).
+    pub fn disconnected(&self) -> bool {
+        !self.connected()
+    }
+
     /// Whether the socket came back through connection state recovery (Node's `recovered`).
     pub fn recovered(&self) -> bool {
         self.0.recovered
@@ -322,6 +327,14 @@ impl SocketRef {
     pub fn off_any_outgoing(&self, id: ListenerId) {
         self.op(Op::OffAny {
             id: Some(id),
+            outgoing: true,
+        });
+    }
+
+    /// Removes every outgoing catch-all listener (Node's `socket.offAnyOutgoing()`).
+    pub fn off_any_outgoing_all(&self) {
+        self.op(Op::OffAny {
+            id: None,
             outgoing: true,
         });
     }

@@ -403,3 +403,29 @@ async fn r2_4_middleware_of_one_namespace_does_not_guard_another() {
     c.expect_connect_error("/private");
     assert!(c.socket("/").is_some());
 }
+
+#[tokio::test(start_paused = true)]
+async fn io_use_middleware_is_the_main_namespace_middleware() {
+    let io = SocketIo::new(Default::default());
+    // Node: io.use((socket, next) => ..)
+    let main = io.use_middleware(|s: SocketRef| async move {
+        match s.handshake().auth.get("token") {
+            Some(_) => Ok(()),
+            None => Err(MiddlewareError::new("no token")),
+        }
+    });
+    assert_eq!(main, io.sockets());
+    io.of("/other");
+    let h = Harness::new(io);
+    let c = h.client();
+    c.connect("/");
+    assert_eq!(
+        c.expect_connect_error("/"),
+        v(json!({"message": "no token"}))
+    );
+    c.connect_with("/", json!({"token": 1}));
+    c.expect_connect("/");
+    // Other namespaces are not concerned.
+    c.connect("/other");
+    c.expect_connect("/other");
+}

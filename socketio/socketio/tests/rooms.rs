@@ -701,3 +701,22 @@ async fn socket_data_set_data_and_try_set_data() {
     assert!(s.try_set_data(&bad).is_err());
     assert_eq!(s.data_value(), v(json!({"name": "ann"})));
 }
+
+#[tokio::test(start_paused = true)]
+async fn io_compress_and_server_side_emit_on_a_single_server() {
+    let h = Harness::default_server();
+    let io = h.io();
+    let cs = joined(&h, 1);
+    let ops = io.compress(false);
+    assert_eq!(ops.options().flags.compress, Some(false));
+    ops.emit("c", &1);
+    assert_eq!(cs[0].expect_event("/", "c"), [v(json!(1))]);
+    // No other server: nothing to wait for, no answer.
+    io.on_server_event("ping", |_args, _ack| {});
+    h.wait(io.server_side_emit("ping", &1)).await.unwrap();
+    let answers = h
+        .wait(io.server_side_emit_with_ack("ping", &1))
+        .await
+        .unwrap();
+    assert!(answers.is_empty());
+}
