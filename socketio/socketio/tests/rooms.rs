@@ -633,10 +633,14 @@ async fn into_rooms_every_form_joins_and_targets() {
     let id = s.id().to_string();
     s.join("str");
     s.join(String::from("string"));
-    s.join(&String::from("ref-string"));
+    let name = String::from("ref-string");
+    s.join(&name); // borrowed: `name` is still ours
+    assert_eq!(name, "ref-string");
     s.join(["arr-1", "arr-2"]);
     s.join(vec![String::from("vec")]);
-    s.join(&vec!["ref-vec"]);
+    let list = vec!["ref-vec"];
+    s.join(&list);
+    assert_eq!(list.len(), 1);
     s.join(&["slice"][..]);
     s.join(rooms((1..=2).map(|n| format!("iter-{n}"))));
     s.join(rooms(Some("option")));
@@ -674,8 +678,8 @@ async fn into_rooms_every_form_joins_and_targets() {
     io.to(vec!["vec", "nope"]).emit("a", &1);
     assert_eq!(cs[0].expect_event("/", "a"), [v(json!(1))]);
     cs[1].expect_nothing();
-    io.except(&Value::from(vec![Value::from("iter-1")]))
-        .emit("b", &2);
+    let from_client = Value::from(vec![Value::from("iter-1")]);
+    io.except(&from_client).emit("b", &2);
     cs[0].expect_nothing();
     assert_eq!(cs[1].expect_event("/", "b"), [v(json!(2))]);
     s.leave(["arr-1", "arr-2"]);
