@@ -385,7 +385,18 @@ impl SocketIo {
         self.sockets().compress(compress)
     }
 
-    /// Emits to every socket of `/`.
+    /// Emits to every socket of `/` (Node's `io.emit`). Like Node's it returns nothing: what
+    /// cannot be sent (a reserved event name, data that does not serialize) is logged;
+    /// [`SocketIo::try_emit`] returns the error instead.
+    ///
+    /// ```
+    /// use socketio::{EmitError, SocketIo};
+    ///
+    /// let io = SocketIo::new(Default::default());
+    /// io.emit("news", "hello"); // nothing to unwrap
+    /// io.emit("connect", &()); // reserved: logged, not sent
+    /// assert!(matches!(io.try_emit("connect", &()), Err(EmitError::ReservedEvent(_))));
+    /// ```
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) {
         self.sockets().emit(event, data)
     }

@@ -469,8 +469,24 @@ impl SocketRef {
 
     // ----- rooms -----
 
-    /// Joins rooms (Node's `socket.join`): `"room"`, `["a", "b"]`, a `Vec`, ... A socket that
-    /// left joins nothing.
+    /// Joins rooms (Node's `socket.join`): `"room"`, `["a", "b"]`, a `Vec`, ... (any
+    /// [`IntoRooms`]). A socket that left joins nothing.
+    ///
+    /// ```
+    /// use socketio::{rooms, Data, SocketIo, SocketRef, Value};
+    ///
+    /// let io = SocketIo::new(Default::default());
+    /// io.on_connection(|socket: SocketRef| {
+    ///     let name = String::from("b");
+    ///     socket.join("a"); // &str
+    ///     socket.join(&name); // &String (or String)
+    ///     socket.join(["c", "d"]); // an array
+    ///     socket.join(vec![String::from("e")]); // a Vec (or &Vec, or a slice)
+    ///     socket.join(rooms((1..=3).map(|n| format!("table-{n}")))); // any iterator
+    ///     // What a client sent: "room" or ["room1", "room2"]
+    ///     socket.on("join", |socket: SocketRef, Data(rooms): Data<Value>| socket.join(&rooms));
+    /// });
+    /// ```
     pub fn join(&self, rooms: impl IntoRooms) {
         let rooms = rooms.into_rooms();
         if rooms.is_empty() || self.is_closed() {
