@@ -245,7 +245,7 @@ fn setup_full(socket: &SocketRef) {
     socket.on(
         "set-data",
         |s: SocketRef, Data(obj): Data<Value>, ack: AckSender| {
-            let _ = s.set_data(&obj);
+            s.set_data(&obj);
             ack.send_empty();
         },
     );

@@ -159,6 +159,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_path_is_ours_whatever_the_engine_config_says() {
+        // `engine: engineio::Config::default()` has Engine.IO's `/engine.io`: it must not move
+        // the Socket.IO server there.
+        let config = Config {
+            engine: engineio::Config::default(),
+            ..Config::default()
+        };
+        assert_eq!(config.engine.path, "/engine.io");
+        assert_eq!(config.engine_config().path, "/socket.io");
+        let moved = crate::SocketIo::builder().path("/chat").build();
+        assert_eq!(moved.config().path, "/chat");
+        assert_eq!(moved.engine().config().path, "/chat");
+    }
+
+    #[test]
     fn loads_present_client_files() {
         let dir = std::env::temp_dir().join(format!("sio-client-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");

@@ -57,6 +57,28 @@ pub trait FromEvent: Sized {
 /// `Vec<u8>` or [`Value`](crate::Value) (which keeps them binary); into `serde_json::Value`
 /// they are an error, never silently turned into arrays of numbers. The handler is not called
 /// when the data does not match (see [`TryData`]).
+///
+/// ```
+/// use bytes::Bytes;
+/// use socketio::{AckSender, Args, Data, SocketIo, SocketRef, Value};
+///
+/// let io = SocketIo::new(Default::default());
+/// io.on_connection(|socket: SocketRef| {
+///     // Echoes anything, binary included: `Value` keeps it.
+///     socket.on("echo", |Data(v): Data<Value>, ack: AckSender| ack.send(&v));
+///     // Never called for a payload with binary: `serde_json::Value` has no binary.
+///     socket.on("json", |Data(_v): Data<serde_json::Value>| {});
+/// });
+///
+/// // What the two extractors make of `{ file: <Buffer 01 02> }` (Args::deserialize is Data's
+/// // conversion):
+/// let mut upload = socketio::Map::new();
+/// upload.insert("file".into(), Value::from(Bytes::from_static(&[1, 2])));
+/// let args = Args(vec![Value::Object(upload)]);
+/// let kept: Value = args.deserialize().unwrap();
+/// assert_eq!(kept["file"].as_bytes().map(|b| &b[..]), Some(&[1u8, 2][..]));
+/// assert!(args.deserialize::<serde_json::Value>().is_err());
+/// ```
 #[derive(Clone, Debug)]
 pub struct Data<T>(pub T);
 
@@ -68,14 +90,25 @@ pub struct TryData<T>(pub Result<T, ValueError>);
 /// unchanged.
 ///
 /// ```
-/// use socketio::{Args, SocketRef};
+/// use bytes::Bytes;
+/// use socketio::{Args, SocketIo, SocketRef, Value};
 ///
-/// fn register(socket: &SocketRef) {
-///     // `socket.emit("file", received.file)`: the field keeps its binary.
+/// let io = SocketIo::new(Default::default());
+/// io.on_connection(|socket: SocketRef| {
+///     // Node: socket.on("upload", (m) => socket.emit("file", m.file)); the binary stays binary.
 ///     socket.on("upload", |socket: SocketRef, args: Args| {
 ///         socket.emit("file", &args.field(0, "file"));
 ///     });
-/// }
+/// });
+///
+/// let mut upload = socketio::Map::new();
+/// upload.insert("name".into(), Value::from("a.bin"));
+/// upload.insert("file".into(), Value::from(Bytes::from_static(&[7, 8])));
+/// let args = Args(vec![Value::Object(upload), Value::from(3u8)]);
+/// assert!(args.field(0, "file").is_binary());
+/// assert_eq!(args.str(1), None);
+/// assert_eq!(args.field(0, "name").as_str(), Some("a.bin"));
+/// assert!(args.field(5, "file").is_null()); // absent: null, as `undefined` would go out
 /// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Args(pub Vec<Value>);

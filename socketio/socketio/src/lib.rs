@@ -2,32 +2,7 @@
 //! wire-compatible with Node's `socket.io` 4.8.
 //!
 //! Built on the `engineio` crate (one task per connection) and `socketio-codec`; adapters
-//! (the rooms index, and cross-server broadcasts) plug in through `socketio-adapter`. What
-//! Node developers know maps one to one:
-//!
-//! | Node | here |
-//! |---|---|
-//! | `new Server({ pingInterval, cors, .. })` | [`SocketIo::builder`] ([`SocketIoBuilder`]), or [`SocketIo::new`] with a [`Config`] |
-//! | `io.on("connection", cb)` / `io.of("/x").on("connection", cb)` | [`SocketIo::on_connection`] / [`Namespace::on_connection`] |
-//! | `io.of("/x")`, `io.of(/regex/)`, `io.of((name, auth, next) => ..)` | [`SocketIo::of`], [`SocketIo::of_dynamic`], [`SocketIo::of_dynamic_async`] |
-//! | `nsp.use((socket, next) => ..)` | [`Namespace::use_middleware`] (async, `Err` refuses) |
-//! | `socket.on("ev", (data, ack) => ..)`, `socket.once`, `socket.off` | [`SocketRef::on`] with extractors ([`Data`], [`AckSender`], [`Args`], ...), [`SocketRef::once`], [`SocketRef::off`] |
-//! | `socket.emit`, `socket.timeout(ms).emitWithAck` | [`SocketRef::emit`], [`SocketRef::timeout`] + [`SocketEmitter::emit_with_ack`] |
-//! | `socket.volatile.emit` | [`SocketRef::volatile`] |
-//! | `callback(..)` / `callback()` | [`AckSender::send`] / [`AckSender::send_empty`] |
-//! | `socket.join/leave/rooms` | [`SocketRef::join`], [`SocketRef::leave`], [`SocketRef::rooms`] (one room or many: [`IntoRooms`]) |
-//! | `socket.to(r).emit`, `socket.broadcast.emit` | [`SocketRef::to`], [`SocketRef::broadcast`] |
-//! | `io.to(r).except(r2).volatile.emit` | [`SocketIo::to`], [`BroadcastOperators`] |
-//! | `io.timeout(ms).emit(ev, cb)` | [`BroadcastOperators::timeout`] + [`BroadcastOperators::emit_with_ack`] |
-//! | `io.fetchSockets()`, `socketsJoin`, `socketsLeave`, `disconnectSockets` | [`SocketIo::fetch_sockets`] ([`RemoteSocket`]), [`BroadcastOperators::sockets_join`], ... |
-//! | `io.serverSideEmit`, `io.on("ev")` | [`Namespace::server_side_emit`], [`Namespace::on_server_event`] |
-//! | `socket.data`, `socket.nsp`, `socket.handshake`, `socket.conn` | [`SocketRef::data`] / [`SocketRef::set_data`], [`SocketRef::nsp`], [`SocketRef::handshake`], [`SocketRef::conn`] |
-//! | `socket.onAny`, `prependAny`, `offAny`, `onAnyOutgoing` | [`SocketRef::on_any`], [`SocketRef::prepend_any`], [`SocketRef::off_any`], [`SocketRef::on_any_outgoing`] |
-//! | `socket.use(([ev, ...args], next) => ..)`, `socket.on("error")` | [`SocketRef::use_middleware`], [`SocketRef::on_error`] |
-//! | `socket.on("disconnecting" / "disconnect")` | [`SocketRef::on_disconnecting`], [`SocketRef::on_disconnect`] |
-//! | `socket.disconnect()`, `disconnect(true)` | [`SocketRef::disconnect`], [`SocketRef::disconnect_and_close`] |
-//! | `io.close()` | [`SocketIo::close`] |
-//! | instrumentation (`@socket.io/admin-ui`'s hooks) | [`SocketIo::observe`] with an [`Observer`] |
+//! (the rooms index, and cross-server broadcasts) plug in through `socketio-adapter`.
 //!
 //! A complete server:
 //!
@@ -46,6 +21,64 @@
 //! io.serve(listener).await
 //! # }
 //! ```
+//!
+//! # Node's API, here
+//!
+//! Every server-side API of Node's `socket.io` 4.8 and its Rust name. Each row has a runnable
+//! example in [`node_api`], under the same name, in the same order.
+//!
+//! ## The server (`io`)
+//!
+//! | Node | here |
+//! |---|---|
+//! | `new Server({ pingInterval, cors, .. })` | [`SocketIo::builder`] ([`SocketIoBuilder`], Node's option names), or [`SocketIo::new`] with a [`Config`] |
+//! | `io.on("connection", cb)` | [`SocketIo::on_connection`]; `io.of("/x").on("connection", cb)` is [`SocketIo::ns`] or [`Namespace::on_connection`] |
+//! | `io.of(name)`, `io.of(/regex/)`, `io.of((name, auth, next) => ..)` | [`SocketIo::of`], [`SocketIo::of_dynamic`], [`SocketIo::of_dynamic_async`]; the children: [`Namespace::children`], [`SocketIo::namespaces`] |
+//! | `io.use(fn)` | [`SocketIo::use_middleware`] (async, `Err` refuses) |
+//! | `io.to(r)`, `io.in(r)`, `io.except(r)` | [`SocketIo::to`], [`SocketIo::within`], [`SocketIo::except`] → [`BroadcastOperators`]; one room or many: [`IntoRooms`], [`rooms`] |
+//! | `io.emit(ev, ...args)` | [`SocketIo::emit`], [`SocketIo::emit_many`], [`SocketIo::emit_args`]; [`SocketIo::try_emit`] returns the error |
+//! | `io.timeout(ms).emit(ev, data, cb)` / `.emitWithAck` | [`SocketIo::timeout`] + [`BroadcastOperators::emit_with_ack`] → [`BroadcastAcks`] |
+//! | `io.volatile`, `io.local`, `io.compress(f)` | [`SocketIo::volatile`], [`SocketIo::local`], [`SocketIo::compress`] |
+//! | `io.fetchSockets()` | [`SocketIo::fetch_sockets`] → [`RemoteSocket`] |
+//! | `io.socketsJoin`, `io.socketsLeave`, `io.disconnectSockets(close)` | [`SocketIo::sockets_join`], [`SocketIo::sockets_leave`], [`SocketIo::disconnect_sockets`] |
+//! | `io.serverSideEmit`, `io.serverSideEmitWithAck`, `io.on(ev)` (from other servers) | [`SocketIo::server_side_emit`], [`SocketIo::server_side_emit_with_ack`], [`SocketIo::on_server_event`] |
+//! | `io.close()` | [`SocketIo::close`] |
+//! | `io.engine` | [`SocketIo::engine`] (`io.engine.clientsCount`: `engine().session_count()`) |
+//! | instrumentation (what `@socket.io/admin-ui` hooks into) | [`SocketIo::observe`] with an [`Observer`] |
+//! | `io.sockets` | [`SocketIo::sockets`] (the main namespace) |
+//! | `io.adapter(factory)`, `io.of(n).adapter` | [`SocketIoBuilder::adapter`] / [`SocketIo::with_adapter`]; [`Namespace::adapter`] |
+//! | `io.listen(port)`, `io.attach(httpServer)` | N/A as such: [`SocketIo::serve`] listens with plain hyper; `engineio::serve_with` attaches to a hyper server with other routes; the `socketio-axum`, `socketio-actix`, `socketio-warp` crates mount it beside a framework's routes |
+//!
+//! ## Namespaces (`nsp`)
+//!
+//! | Node | here |
+//! |---|---|
+//! | `nsp.name`, `nsp.sockets`, `nsp.adapter` | [`Namespace::name`], [`Namespace::sockets`] (+ [`Namespace::get_socket`], [`Namespace::socket_count`]), [`Namespace::adapter`] |
+//! | `nsp.use(fn)` | [`Namespace::use_middleware`] |
+//! | `nsp.to`/`in`/`except`, `nsp.emit` | [`Namespace::to`], [`Namespace::within`], [`Namespace::except`], [`Namespace::emit`] (and `emit_many`, `emit_args`, `try_emit`) |
+//! | `nsp.timeout`, `nsp.volatile`, `nsp.local`, `nsp.compress` | [`Namespace::timeout`] (+ `emit_with_ack`), [`Namespace::volatile`], [`Namespace::local`], [`Namespace::compress`] |
+//! | `nsp.fetchSockets`, `nsp.socketsJoin`/`socketsLeave`, `nsp.disconnectSockets` | [`Namespace::fetch_sockets`], [`Namespace::sockets_join`], [`Namespace::sockets_leave`], [`Namespace::disconnect_sockets`] |
+//! | `nsp.serverSideEmit`, `nsp.serverSideEmitWithAck`, `nsp.on(ev)` | [`Namespace::server_side_emit`], [`Namespace::server_side_emit_with_ack`], [`Namespace::on_server_event`] |
+//!
+//! ## Sockets (`socket`)
+//!
+//! | Node | here |
+//! |---|---|
+//! | `socket.id`, `socket.handshake`, `socket.nsp`, `socket.conn` | [`SocketRef::id`], [`SocketRef::handshake`] ([`Handshake`]), [`SocketRef::nsp`] (or the [`Namespace`] extractor; [`SocketRef::ns`] is the name), [`SocketRef::conn`] |
+//! | `socket.rooms`, `socket.join`, `socket.leave` | [`SocketRef::rooms`], [`SocketRef::in_room`] (`rooms.has`), [`SocketRef::join`], [`SocketRef::leave`] ([`IntoRooms`]) |
+//! | `socket.data` | [`SocketRef::data`], [`SocketRef::set_data`], [`SocketRef::update_data`], [`SocketRef::data_value`]; Rust-only typed state: [`SocketRef::extensions`] |
+//! | `socket.connected`, `socket.disconnected`, `socket.recovered` | [`SocketRef::connected`], [`SocketRef::disconnected`], [`SocketRef::recovered`] |
+//! | `socket.emit(ev, ...args)` | [`SocketRef::emit`], [`SocketRef::emit_many`], [`SocketRef::emit_args`]; [`SocketRef::try_emit`] returns the error |
+//! | `socket.emitWithAck`, `socket.timeout(ms)` | [`SocketRef::emit_with_ack`] ([`AckFuture`]), [`SocketRef::timeout`] ([`SocketEmitter`]) |
+//! | `socket.volatile`, `socket.compress(f)` | [`SocketRef::volatile`], [`SocketRef::compress`] |
+//! | `socket.broadcast`, `socket.to`/`in`/`except`, `socket.local` | [`SocketRef::broadcast`], [`SocketRef::to`], [`SocketRef::within`], [`SocketRef::except`], [`SocketRef::local`] |
+//! | `socket.disconnect()`, `disconnect(true)` | [`SocketRef::disconnect`], [`SocketRef::disconnect_and_close`] |
+//! | `socket.on(ev, (...args, callback) => ..)`, `once`, `off`, `removeAllListeners(ev)` | [`SocketRef::on`] with extractors ([`Data`], [`TryData`], [`Args`], [`Bin`], [`EventName`], [`AckSender`], [`SocketRef`], [`Namespace`]), [`SocketRef::once`], [`SocketRef::off`] (by [`ListenerId`]), [`SocketRef::off_all`]; `removeAllListeners()` of every event: N/A (`off_all` per event) |
+//! | `callback(data)`, `callback(a, b)`, `callback()` | [`AckSender::send`], [`AckSender::send_many`], [`AckSender::send_empty`] |
+//! | `socket.onAny`, `prependAny`, `offAny`, `listenersAny` | [`SocketRef::on_any`], [`SocketRef::prepend_any`], [`SocketRef::off_any`] / [`SocketRef::off_any_all`]; `listenersAny`: N/A (listeners live in the connection's task; keep the [`ListenerId`]) |
+//! | `socket.onAnyOutgoing`, `prependAnyOutgoing`, `offAnyOutgoing`, `listenersAnyOutgoing` | [`SocketRef::on_any_outgoing`], [`SocketRef::prepend_any_outgoing`], [`SocketRef::off_any_outgoing`] / [`SocketRef::off_any_outgoing_all`]; `listenersAnyOutgoing`: N/A |
+//! | `socket.use(fn)`, `socket.on("error")` | [`SocketRef::use_middleware`] ([`IncomingEvent`]), [`SocketRef::on_error`] |
+//! | `socket.on("disconnecting")`, `socket.on("disconnect")` | [`SocketRef::on_disconnecting`], [`SocketRef::on_disconnect`] ([`DisconnectReason`]) |
 //!
 //! # How a connection runs
 //!
@@ -80,6 +113,7 @@ mod extract;
 mod handshake;
 mod listeners;
 mod namespace;
+pub mod node_api;
 mod observer;
 mod operators;
 mod reason;
@@ -110,6 +144,7 @@ pub use engineio::{
     CookieOptions, Cors, CorsOrigin, HttpCompression, SameSite, Sid, TransportKind, Transports,
 };
 pub use socketio_adapter::{
-    self as adapter, AdapterError, HandshakeInfo, Room, ServerAck, SocketInfo,
+    self as adapter, rooms, AdapterError, HandshakeInfo, IntoRooms, Room, Rooms, ServerAck,
+    SocketInfo,
 };
 pub use socketio_codec::{self as codec, JsonParser, Map, MsgpackParser, Value};

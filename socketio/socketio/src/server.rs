@@ -271,6 +271,30 @@ impl SocketIo {
         ns
     }
 
+    /// Adds a connect middleware to the main namespace (Node's `io.use`; shortcut for
+    /// `sockets().use_middleware(f)`): see [`Namespace::use_middleware`].
+    pub fn use_middleware<F, Fut>(&self, f: F) -> Namespace
+    where
+        F: Fn(crate::SocketRef) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), crate::MiddlewareError>> + Send + 'static,
+    {
+        let ns = self.sockets();
+        ns.use_middleware(f);
+        ns
+    }
+
+    /// Listens to the server-side emits of other servers on the main namespace (Node's
+    /// `io.on(event, ..)` for `serverSideEmit`): see [`Namespace::on_server_event`].
+    pub fn on_server_event(
+        &self,
+        event: &str,
+        f: impl Fn(Args, Option<socketio_adapter::ServerAck>) + Send + Sync + 'static,
+    ) -> Namespace {
+        let ns = self.sockets();
+        ns.on_server_event(event, f);
+        ns
+    }
+
     /// Adds a connection handler to the main namespace (Node's `io.on("connection")`).
     pub fn on_connection<H, M>(&self, handler: H) -> Namespace
     where
@@ -370,7 +394,23 @@ impl SocketIo {
         self.sockets().timeout(timeout)
     }
 
-    /// Emits to every socket of `/`.
+    /// Sets the compress flag (Node's `io.compress(flag)`; carried to other servers).
+    pub fn compress(&self, compress: bool) -> BroadcastOperators {
+        self.sockets().compress(compress)
+    }
+
+    /// Emits to every socket of `/` (Node's `io.emit`). Like Node's it returns nothing: what
+    /// cannot be sent (a reserved event name, data that does not serialize) is logged;
+    /// [`SocketIo::try_emit`] returns the error instead.
+    ///
+    /// ```
+    /// use socketio::{EmitError, SocketIo};
+    ///
+    /// let io = SocketIo::new(Default::default());
+    /// io.emit("news", "hello"); // nothing to unwrap
+    /// io.emit("connect", &()); // reserved: logged, not sent
+    /// assert!(matches!(io.try_emit("connect", &()), Err(EmitError::ReservedEvent(_))));
+    /// ```
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) {
         self.sockets().emit(event, data)
     }
@@ -426,6 +466,16 @@ impl SocketIo {
         data: &T,
     ) -> Result<(), AckError> {
         self.sockets().server_side_emit(event, data).await
+    }
+
+    /// Emits to the other servers' `/` server-side listeners and collects one answer per
+    /// server (Node's `io.serverSideEmitWithAck`).
+    pub async fn server_side_emit_with_ack<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<Vec<Value>, AckError> {
+        self.sockets().server_side_emit_with_ack(event, data).await
     }
 
     /// Every room of `/` on every server.

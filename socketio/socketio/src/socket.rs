@@ -147,6 +147,11 @@ impl SocketRef {
         matches!(self.0.state.load(Ordering::SeqCst), CONNECTING | CONNECTED)
     }
 
+    /// Whether the socket is not (or no longer) connected (Node's `socket.disconnected`).
+    pub fn disconnected(&self) -> bool {
+        !self.connected()
+    }
+
     /// Whether the socket came back through connection state recovery (Node's `recovered`).
     pub fn recovered(&self) -> bool {
         self.0.recovered
@@ -187,8 +192,34 @@ impl SocketRef {
         self.0.data.read().clone()
     }
 
-    /// Replaces `socket.data`.
-    pub fn set_data<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), ValueError> {
+    /// Replaces `socket.data` (Node's `socket.data = ..`). Data that does not serialize (a
+    /// map with non-string keys, a failing `Serialize` impl) leaves it unchanged and is logged:
+    /// see [`SocketRef::try_set_data`].
+    ///
+    /// ```
+    /// use serde::{Deserialize, Serialize};
+    /// use socketio::{SocketIo, SocketRef};
+    ///
+    /// #[derive(Serialize, Deserialize)]
+    /// struct User {
+    ///     name: String,
+    /// }
+    ///
+    /// let io = SocketIo::new(Default::default());
+    /// io.on_connection(|socket: SocketRef| {
+    ///     assert!(socket.data::<User>().is_err()); // `{}` at first
+    ///     socket.set_data(&User { name: "ann".into() }); // socket.data = { name: "ann" }
+    ///     assert_eq!(socket.data::<User>().unwrap().name, "ann");
+    /// });
+    /// ```
+    pub fn set_data<T: Serialize + ?Sized>(&self, data: &T) {
+        if let Err(e) = self.try_set_data(data) {
+            tracing::warn!(id = %self.0.id, "socket.data not set: {e}");
+        }
+    }
+
+    /// Replaces `socket.data`, or says why the data does not serialize.
+    pub fn try_set_data<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), ValueError> {
         let value = to_value(data)?;
         *self.0.data.write() = value;
         self.observers().each(|o| o.data_changed(self));
@@ -329,6 +360,14 @@ impl SocketRef {
         });
     }
 
+    /// Removes every outgoing catch-all listener (Node's `socket.offAnyOutgoing()`).
+    pub fn off_any_outgoing_all(&self) {
+        self.op(Op::OffAny {
+            id: None,
+            outgoing: true,
+        });
+    }
+
     fn any(
         &self,
         listener: crate::listeners::AnyListener,
@@ -462,8 +501,24 @@ impl SocketRef {
 
     // ----- rooms -----
 
-    /// Joins rooms (Node's `socket.join`): `"room"`, `["a", "b"]`, a `Vec`, ... A socket that
-    /// left joins nothing.
+    /// Joins rooms (Node's `socket.join`): `"room"`, `["a", "b"]`, a `Vec`, ... (any
+    /// [`IntoRooms`]). A socket that left joins nothing.
+    ///
+    /// ```
+    /// use socketio::{rooms, Data, SocketIo, SocketRef, Value};
+    ///
+    /// let io = SocketIo::new(Default::default());
+    /// io.on_connection(|socket: SocketRef| {
+    ///     let name = String::from("b");
+    ///     socket.join("a"); // &str
+    ///     socket.join(&name); // &String (or String)
+    ///     socket.join(["c", "d"]); // an array
+    ///     socket.join(vec![String::from("e")]); // a Vec (or &Vec, or a slice)
+    ///     socket.join(rooms((1..=3).map(|n| format!("table-{n}")))); // any iterator
+    ///     // What a client sent: "room" or ["room1", "room2"]
+    ///     socket.on("join", |socket: SocketRef, Data(rooms): Data<Value>| socket.join(&rooms));
+    /// });
+    /// ```
     pub fn join(&self, rooms: impl IntoRooms) {
         let rooms = rooms.into_rooms();
         if rooms.is_empty() || self.is_closed() {
@@ -488,6 +543,11 @@ impl SocketRef {
     /// The rooms of this socket, its own id included (Node's `socket.rooms`).
     pub fn rooms(&self) -> Vec<Room> {
         self.0.ns.adapter().socket_rooms(self.0.id)
+    }
+
+    /// Whether this socket is in `room` (Node's `socket.rooms.has(room)`; true for its own id).
+    pub fn in_room(&self, room: &str) -> bool {
+        self.rooms().iter().any(|r| &**r == room)
     }
 
     // ----- broadcasting from this socket -----

@@ -342,3 +342,72 @@ async fn msgpack_broadcast_and_rooms() {
     a.expect_nothing();
     assert_eq!(b.expect_event("/", "room-msg"), [bin(&[1])]);
 }
+
+// ----- re-emitting a part of the arguments -----
+
+#[tokio::test(start_paused = true)]
+async fn args_field_reemits_one_field_with_its_binary() {
+    // Node: socket.on("upload", (m) => socket.emit("file", m.file)).
+    let io = SocketIo::new(Default::default());
+    io.on_connection(|s: SocketRef| {
+        s.on("upload", |s: SocketRef, args: Args| {
+            s.emit("file", &args.field(0, "file"));
+            s.emit("name", &args.field(0, "name"));
+            s.emit("missing", &args.field(3, "file"));
+        });
+    });
+    let h = Harness::new(io);
+    let c = h.client();
+    c.join("/");
+    c.raw_messages();
+    let mut upload = socketio::Map::new();
+    upload.insert("name".into(), Value::from("a.bin"));
+    upload.insert("file".into(), bin(&[7, 8, 9]));
+    c.emit("/", "upload", args(vec![Value::Object(upload)]), None);
+    assert_eq!(
+        c.raw_messages(),
+        [
+            r#"51-["file",{"_placeholder":true,"num":0}]"#,
+            "<bin 07 08 09>",
+            r#"2["name","a.bin"]"#,
+            r#"2["missing",null]"#,
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn r2_2_data_value_keeps_binary_where_data_serde_json_value_refuses_it() {
+    let log = Log::new();
+    let io = SocketIo::new(Default::default());
+    let l = log.clone();
+    io.on_connection(move |s: SocketRef| {
+        let l2 = l.clone();
+        s.on("f", move |Data(v): Data<Value>| {
+            l2.push(format!(
+                "value {:?}",
+                v["file"].as_bytes().map(|b| b.to_vec())
+            ))
+        });
+        let l2 = l.clone();
+        s.on("f", move |Data(_): Data<serde_json::Value>| {
+            l2.push("serde_json::Value handler called")
+        });
+        // Echoing a `Data<Value>` sends the binary back as binary.
+        s.on("f", |s: SocketRef, Data(v): Data<Value>| s.emit("f", &v));
+    });
+    let h = Harness::new(io);
+    let c = h.client();
+    c.join("/");
+    c.raw_messages();
+    let mut m = socketio::Map::new();
+    m.insert("file".into(), bin(&[1, 2]));
+    c.emit("/", "f", args(vec![Value::Object(m)]), None);
+    assert_eq!(log.take(), ["value Some([1, 2])"]);
+    assert_eq!(
+        c.raw_messages(),
+        [
+            r#"51-["f",{"file":{"_placeholder":true,"num":0}}]"#,
+            "<bin 01 02>"
+        ]
+    );
+}

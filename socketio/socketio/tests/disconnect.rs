@@ -350,3 +350,16 @@ async fn r2_4_disconnect_in_the_connection_handler_follows_the_connect_reply() {
     assert!(c.is_open());
     assert_eq!(io.sockets().socket_count(), 0);
 }
+
+#[tokio::test(start_paused = true)]
+async fn connected_and_disconnected_follow_the_socket() {
+    let h = Harness::default_server();
+    let c = h.client();
+    c.join("/");
+    let s = c.server_socket("/");
+    assert!(s.connected() && !s.disconnected());
+    s.disconnect();
+    assert!(!s.connected() && s.disconnected());
+    c.expect_disconnect("/");
+    assert!(s.disconnected());
+}

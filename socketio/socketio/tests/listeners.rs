@@ -328,6 +328,26 @@ async fn any_outgoing_is_removed_by_off_any_outgoing() {
     assert_eq!(log.take(), ["out seen"]);
 }
 
+#[tokio::test(start_paused = true)]
+async fn any_outgoing_are_all_removed_by_off_any_outgoing_all() {
+    let log = Log::new();
+    let h = server(&log, |s, log| {
+        let l = log.clone();
+        s.on_any_outgoing(move |_, name, _| l.push(format!("a {name}")));
+        let l = log.clone();
+        s.prepend_any_outgoing(move |_, name, _| l.push(format!("b {name}")));
+        s.emit("seen", &());
+        s.on("stop", move |s: SocketRef| s.off_any_outgoing_all());
+    });
+    let c = h.client();
+    c.join("/");
+    h.settle().await;
+    c.emit("/", "stop", json!([]), None);
+    c.server_socket("/").emit("unseen", &());
+    h.settle().await;
+    assert_eq!(log.take(), ["b seen", "a seen"]);
+}
+
 // ----- packet middlewares (socket.use) -----
 
 fn upper_middleware(s: &SocketRef) {

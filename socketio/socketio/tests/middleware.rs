@@ -301,7 +301,7 @@ async fn r2_4_middleware_sees_the_handshake() {
 async fn r2_4_data_set_by_a_middleware_reaches_the_connection_handler() {
     let io = SocketIo::new(Default::default());
     io.sockets().use_middleware(|s: SocketRef| async move {
-        s.set_data(&json!({"user": "ann"})).unwrap();
+        s.set_data(&json!({"user": "ann"}));
         Ok(())
     });
     io.on_connection(|s: SocketRef| s.emit("me", &s.data_value()));
@@ -432,4 +432,30 @@ async fn r2_4_an_emit_from_a_middleware_goes_out_before_the_connect_reply() {
         refused.received_wire(),
         [r#"2["early",1]"#, r#"4{"message":"no"}"#]
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn io_use_middleware_is_the_main_namespace_middleware() {
+    let io = SocketIo::new(Default::default());
+    // Node: io.use((socket, next) => ..)
+    let main = io.use_middleware(|s: SocketRef| async move {
+        match s.handshake().auth.get("token") {
+            Some(_) => Ok(()),
+            None => Err(MiddlewareError::new("no token")),
+        }
+    });
+    assert_eq!(main, io.sockets());
+    io.of("/other");
+    let h = Harness::new(io);
+    let c = h.client();
+    c.connect("/");
+    assert_eq!(
+        c.expect_connect_error("/"),
+        v(json!({"message": "no token"}))
+    );
+    c.connect_with("/", json!({"token": 1}));
+    c.expect_connect("/");
+    // Other namespaces are not concerned.
+    c.connect("/other");
+    c.expect_connect("/other");
 }

@@ -249,6 +249,34 @@ async fn r2_4_of_on_a_dynamic_child_before_any_connect_makes_it_a_child() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn namespaces_lists_static_namespaces_and_dynamic_children_not_parents() {
+    let io = SocketIo::new(Default::default());
+    let parent = io.of_dynamic(|name| name.starts_with("/dyn-"));
+    io.of("admin");
+    io.of("/dyn-2"); // a child, made by `of`
+    let h = Harness::new(io.clone());
+    let c = h.client();
+    c.join("/dyn-1"); // a child, made by a CONNECT
+    let names: Vec<String> = io
+        .namespaces()
+        .iter()
+        .map(|n| n.name().to_owned())
+        .collect();
+    assert_eq!(names, ["/", "/admin", "/dyn-1", "/dyn-2"]);
+    assert!(io.namespaces().iter().all(|n| !n.is_parent()));
+    let mut children: Vec<String> = parent
+        .children()
+        .iter()
+        .map(|n| n.name().to_owned())
+        .collect();
+    children.sort();
+    assert_eq!(children, ["/dyn-1", "/dyn-2"]);
+    // `io.of(name)` of an existing child is that child: what it emits reaches the client.
+    io.of("/dyn-1").emit("hi", &1);
+    assert_eq!(c.expect_event("/dyn-1", "hi"), [v(json!(1))]);
+}
+
+#[tokio::test(start_paused = true)]
 async fn r2_4_dynamic_children_share_the_parent_middlewares() {
     let io = SocketIo::new(Default::default());
     let parent = io.of_dynamic(|name| name.starts_with("/team-"));

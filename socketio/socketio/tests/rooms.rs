@@ -452,7 +452,7 @@ async fn fetch_sockets_reports_ids_rooms_and_data() {
     let cs = joined(&h, 2);
     let s0 = cs[0].server_socket("/");
     s0.join("r");
-    s0.set_data(&json!({"n": 1})).unwrap();
+    s0.set_data(&json!({"n": 1}));
     let all = h.wait(io.fetch_sockets()).await.unwrap();
     assert_eq!(all.len(), 2);
     let in_r = h.wait(io.within("r").fetch_sockets()).await.unwrap();
@@ -609,4 +609,118 @@ async fn broadcast_acks_outcome_does_not_depend_on_the_poll_order() {
             .unwrap();
         assert!(!nobody.timed_out, "round {round}: nobody to wait for");
     }
+}
+
+// ----- IntoRooms: every form names the same rooms -----
+
+#[tokio::test(start_paused = true)]
+async fn into_rooms_every_form_joins_and_targets() {
+    use socketio::{rooms, AckSender, Data, Value};
+    let io = SocketIo::new(Default::default());
+    io.on_connection(|s: SocketRef| {
+        // A room list as the client sends it: a string or an array of strings.
+        s.on(
+            "join",
+            |s: SocketRef, Data(v): Data<Value>, ack: AckSender| {
+                s.join(&v);
+                ack.send_empty();
+            },
+        );
+    });
+    let h = Harness::new(io.clone());
+    let cs = joined(&h, 2);
+    let s = cs[0].server_socket("/");
+    let id = s.id().to_string();
+    s.join("str");
+    s.join(String::from("string"));
+    let name = String::from("ref-string");
+    s.join(&name); // borrowed: `name` is still ours
+    assert_eq!(name, "ref-string");
+    s.join(["arr-1", "arr-2"]);
+    s.join(vec![String::from("vec")]);
+    let list = vec!["ref-vec"];
+    s.join(&list);
+    assert_eq!(list.len(), 1);
+    s.join(&["slice"][..]);
+    s.join(rooms((1..=2).map(|n| format!("iter-{n}"))));
+    s.join(rooms(Some("option")));
+    cs[0].emit(
+        "/",
+        "join",
+        json!([["from-client-1", "from-client-2"]]),
+        Some(0),
+    );
+    cs[0].expect_ack("/", 0);
+    cs[0].emit("/", "join", json!(["from-client-3"]), Some(1));
+    cs[0].expect_ack("/", 1);
+    let mut expected: Vec<String> = [
+        "str",
+        "string",
+        "ref-string",
+        "arr-1",
+        "arr-2",
+        "vec",
+        "ref-vec",
+        "slice",
+        "iter-1",
+        "iter-2",
+        "option",
+        "from-client-1",
+        "from-client-2",
+        "from-client-3",
+    ]
+    .map(String::from)
+    .to_vec();
+    expected.push(id.clone());
+    assert_eq!(rooms_of(&s), sorted(expected));
+    assert!(s.in_room("vec") && s.in_room(&id) && !s.in_room("nope"));
+    // The same forms target broadcasts.
+    io.to(vec!["vec", "nope"]).emit("a", &1);
+    assert_eq!(cs[0].expect_event("/", "a"), [v(json!(1))]);
+    cs[1].expect_nothing();
+    let from_client = Value::from(vec![Value::from("iter-1")]);
+    io.except(&from_client).emit("b", &2);
+    cs[0].expect_nothing();
+    assert_eq!(cs[1].expect_event("/", "b"), [v(json!(2))]);
+    s.leave(["arr-1", "arr-2"]);
+    s.leave(rooms(["iter-1"]));
+    assert!(!s.in_room("arr-2") && !s.in_room("iter-1") && s.in_room("iter-2"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn socket_data_set_data_and_try_set_data() {
+    let h = Harness::default_server();
+    let cs = joined(&h, 1);
+    let s = cs[0].server_socket("/");
+    assert_eq!(s.data_value(), v(json!({})));
+    s.set_data(&json!({"name": "ann"}));
+    assert_eq!(
+        s.data::<serde_json::Value>().unwrap(),
+        json!({"name": "ann"})
+    );
+    // A map whose keys are not strings does not serialize: `set_data` keeps the old data
+    // (and logs), `try_set_data` says why.
+    let bad: std::collections::BTreeMap<(u8, u8), u8> = [((1, 2), 3)].into();
+    s.set_data(&bad);
+    assert!(s.try_set_data(&bad).is_err());
+    assert_eq!(s.data_value(), v(json!({"name": "ann"})));
+}
+
+#[tokio::test(start_paused = true)]
+async fn io_compress_and_server_side_emit_on_a_single_server() {
+    let h = Harness::default_server();
+    let io = h.io();
+    let cs = joined(&h, 1);
+    let ops = io.compress(false);
+    assert_eq!(ops.options().flags.compress, Some(false));
+    ops.emit("c", &1);
+    assert_eq!(cs[0].expect_event("/", "c"), [v(json!(1))]);
+    // No other server: nothing to wait for, no answer.
+    io.on_server_event("ping", |_args, _ack| {});
+    h.wait(io.server_side_emit("ping", &1)).await.unwrap();
+    let answers = h
+        .wait(io.server_side_emit_with_ack("ping", &1))
+        .await
+        .unwrap();
+    assert!(answers.is_empty());
 }
