@@ -16,7 +16,7 @@ let lastId = 0; // the id of the last message
 
 function register(io) {
   io.on("connection", (socket) => {
-    socket.on("login", (login, callback = noop) => {
+    socket.on("login", async (login, callback = noop) => {
       if (!isLogin(login)) return;
       const name = login.name.trim();
       const error = checkName(name, MAX_NAME);
@@ -29,7 +29,7 @@ function register(io) {
       const first = socket.data.name === undefined;
       socket.data.name = name;
       if (first) socket.broadcast.emit("user joined", { name, returning: login.returning ?? false });
-      const users = userList(io);
+      const users = await userList(io);
       io.emit("users", users);
       callback({ ok: true, name, rooms, users });
     });
@@ -86,19 +86,20 @@ function register(io) {
       callback({ ok: true, room });
     });
 
-    socket.on("disconnect", () => {
+    socket.on("disconnect", async () => {
       const { name } = socket.data;
       if (name === undefined) return;
       socket.broadcast.emit("user left", { name });
-      io.emit("users", userList(io));
+      io.emit("users", await userList(io));
     });
   });
 }
 
-/** The nicknames of the logged-in sockets, sorted. */
-function userList(io) {
+/** The nicknames of the logged-in sockets of every server (with an adapter), sorted. */
+async function userList(io) {
   const key = (name) => name.toLowerCase();
-  return [...io.of("/").sockets.values()]
+  const sockets = await io.fetchSockets().catch(() => [...io.of("/").sockets.values()]);
+  return sockets
     .map((socket) => socket.data.name)
     .filter((name) => name !== undefined)
     .sort((a, b) => (key(a) > key(b)) - (key(a) < key(b)));

@@ -68,7 +68,7 @@ pub(crate) fn register(io: &SocketIo) {
     });
 }
 
-fn login(socket: SocketRef, Data(login): Data<Login>, ack: AckSender) {
+async fn login(socket: SocketRef, Data(login): Data<Login>, ack: AckSender) {
     let name = login.name.trim();
     if let Err(error) = check_name(name, MAX_NAME) {
         return ack.send(&refusal(&format!("nickname: {error}")));
@@ -85,7 +85,7 @@ fn login(socket: SocketRef, Data(login): Data<Login>, ack: AckSender) {
         let notice = json!({ "name": name, "returning": login.returning });
         socket.broadcast().emit("user joined", &notice);
     }
-    let users = user_list(&socket.nsp());
+    let users = user_list(&socket.nsp()).await;
     socket.nsp().emit("users", &users);
     ack.send(&json!({ "ok": true, "name": name, "rooms": rooms, "users": users }));
 }
@@ -165,7 +165,8 @@ fn disconnect(socket: &SocketRef, _reason: DisconnectReason) {
     let Some(name) = name_of(socket) else { return };
     let notice = json!({ "name": name });
     socket.broadcast().emit("user left", &notice);
-    socket.nsp().emit("users", &user_list(&socket.nsp()));
+    let nsp = socket.nsp();
+    tokio::spawn(async move { nsp.emit("users", &user_list(&nsp).await) });
 }
 
 /// The nickname of a logged-in socket (`socket.data.name`).
@@ -173,9 +174,18 @@ fn name_of(socket: &SocketRef) -> Option<String> {
     socket.data::<User>().ok().map(|user| user.name)
 }
 
-/// The nicknames of the logged-in sockets, sorted.
-fn user_list(nsp: &Namespace) -> Vec<String> {
-    let mut names: Vec<String> = nsp.sockets().iter().filter_map(name_of).collect();
+/// The nicknames of the logged-in sockets of every server (every chat process, with the Redis
+/// adapter), sorted.
+async fn user_list(nsp: &Namespace) -> Vec<String> {
+    let mut names: Vec<String> = match nsp.fetch_sockets().await {
+        Ok(sockets) => sockets
+            .iter()
+            .filter_map(|s| s.data::<User>().ok())
+            .map(|u| u.name)
+            .collect(),
+        // Another server did not answer in time: this server's users at least.
+        Err(_) => nsp.sockets().iter().filter_map(name_of).collect(),
+    };
     names.sort_by_key(|name| name.to_lowercase());
     names
 }
