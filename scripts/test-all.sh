@@ -41,6 +41,10 @@ for integration in ${CONFORMANCE_INTEGRATIONS:-hyper axum actix warp}; do
   CONFORMANCE_PARSER=msgpack CONFORMANCE_SERVER="$server" CONFORMANCE_SERVER_ARGS="--integration $integration" \
     bash conformance/run-suite.sh || { echo "msgpack conformance FAILED through integration: $integration" >&2; exit 1; }
 done
+# warp's Filter inside warp::serve (websockets through warp::ws()), the other way to mount on warp.
+step "conformance through --integration warp-filter"
+CONFORMANCE_SERVER="$server" CONFORMANCE_SERVER_ARGS="--integration warp-filter" \
+  bash conformance/run-suite.sh || { echo "conformance FAILED through integration: warp-filter" >&2; exit 1; }
 
 step "scale-out: Rust and Node servers on redis-server, the Redis emitters, haproxy sticky sessions"
 for bin in redis-server haproxy; do

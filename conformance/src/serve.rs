@@ -5,8 +5,10 @@ use std::net::TcpListener;
 
 use engineio::IntoEngineIo;
 
-/// The integrations [`serve`] knows.
-pub const INTEGRATIONS: &[&str] = &["hyper", "axum", "actix", "warp"];
+/// The integrations [`serve`] knows: `warp` is `socketio_warp::serve` (the engine's own
+/// websocket stack beside warp routes), `warp-filter` is `socketio_warp::engineio_filter`
+/// inside `warp::serve` (websockets through `warp::ws()`).
+pub const INTEGRATIONS: &[&str] = &["hyper", "axum", "actix", "warp", "warp-filter"];
 
 /// Serves `engine` on `listener` (already bound) through `integration` (one of
 /// [`INTEGRATIONS`]) until the server stops or fails. actix runs on a dedicated thread with its
@@ -42,6 +44,13 @@ pub async fn serve<E: IntoEngineIo>(
             axum::serve(listener, app).await.map_err(|e| e.to_string())
         }
         "warp" => {
+            use warp::Filter;
+            let hello = warp::path!("hello").map(|| "hello");
+            socketio_warp::serve(tokio_listener(listener)?, engine, warp::service(hello))
+                .await
+                .map_err(|e| e.to_string())
+        }
+        "warp-filter" => {
             use warp::Filter;
             let hello = warp::path!("hello").map(|| "hello");
             let routes = socketio_warp::engineio_filter(engine).or(hello);

@@ -1,4 +1,4 @@
-//! `bench-server --port P [--integration hyper|axum|actix|warp]`: our Socket.IO server with the
+//! `bench-server --port P [--integration hyper|axum|actix|warp|warp-filter]`: our Socket.IO server with the
 //! benchmark contract, on `127.0.0.1:P` at `/socket.io/`, namespace `/`:
 //!
 //! - `echo`: answered by calling the ack with the same arguments;

@@ -1,5 +1,5 @@
 //! The conformance server: `conformance-server --profile eio|eio3|sio|sio-full|sio3|hard|hard-max --port P
-//! [--integration hyper|axum|actix|warp]`.
+//! [--integration hyper|axum|actix|warp|warp-filter]`.
 //!
 //! An Engine.IO server on `127.0.0.1:P` at `/engine.io/` (ping interval 300 ms, ping timeout
 //! 200 ms, max payload 1e6, CORS any origin) that echoes every message; the text message

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
-use http_body_util::Full;
+use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::net::TcpListener;
@@ -44,8 +44,9 @@ impl<H: Handler> EngineIo<H> {
 }
 
 /// Serves `engine` on `listener` with hyper (HTTP/1.1 and HTTP/2); requests outside the
-/// Engine.IO path go to `fallback`.
-pub async fn serve_with<H, F, Fut>(
+/// Engine.IO path go to `fallback`, whose responses may have any body (a framework's service:
+/// `socketio-warp`'s `serve` passes warp's routes this way).
+pub async fn serve_with<H, F, Fut, B>(
     listener: TcpListener,
     engine: EngineIo<H>,
     fallback: F,
@@ -53,7 +54,9 @@ pub async fn serve_with<H, F, Fut>(
 where
     H: Handler,
     F: Fn(Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Response<ResponseBody>> + Send + 'static,
+    Fut: Future<Output = Response<B>> + Send + 'static,
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<crate::BoxError>,
 {
     loop {
         let (stream, addr): (_, SocketAddr) = match listener.accept().await {
@@ -75,9 +78,10 @@ where
                 let fallback = fallback.clone();
                 async move {
                     if engine.matches(req.uri().path()) {
-                        Ok::<_, Infallible>(engine.handle_hyper(req).await)
+                        let response = engine.handle_hyper(req).await;
+                        Ok::<_, Infallible>(response.map(Either::Left))
                     } else {
-                        Ok(fallback(req).await)
+                        Ok(fallback(req).await.map(Either::Right))
                     }
                 }
             });

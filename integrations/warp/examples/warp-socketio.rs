@@ -38,7 +38,7 @@ fn on_connect(socket: SocketRef) {
 }
 
 #[tokio::main]
-async fn main() {
+async fn main() -> std::io::Result<()> {
     let port: u16 = std::env::var("PORT")
         .ok()
         .and_then(|p| p.parse().ok())
@@ -49,7 +49,10 @@ async fn main() {
     let sockets = io.sockets();
     let hello =
         warp::path!("hello").map(move || format!("hello, {} connected\n", sockets.socket_count()));
-    let routes = socketio_warp::engineio_filter(io).or(hello);
     println!("listening on http://127.0.0.1:{port} (Socket.IO at /socket.io/, GET /hello)");
-    warp::serve(routes).run(([127, 0, 0, 1], port)).await;
+    // One server for both: Socket.IO on the engine's websocket stack, the rest to warp.
+    // (`warp::serve(socketio_warp::engineio_filter(io).or(hello))` works too, with warp's
+    // own, heavier websockets.)
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    socketio_warp::serve(listener, io, warp::service(hello)).await
 }

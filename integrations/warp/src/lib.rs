@@ -1,9 +1,31 @@
 //! `socketio-warp`: Engine.IO (and Socket.IO, which wraps it) on warp 0.4.
 //!
-//! [`engineio_filter`] turns a server (anything implementing [`IntoEngineIo`]) into a warp
-//! [`Filter`] that takes the requests under the Engine.IO path (`Config::path`, default
-//! `/engine.io/`) and rejects the others with "not found", so it composes with `.or(...)`.
-//! Polling goes through [`EngineIo::dispatch`]; websockets through warp's own `warp::ws()`.
+//! Two ways to mount it:
+//!
+//! - [`serve`] (recommended): one server for the engine and your warp routes. Requests under
+//!   the Engine.IO path (`Config::path`, default `/engine.io/`; `/socket.io/` for Socket.IO) go
+//!   to the engine, on the same hyper connection handling and websocket stack as the axum and
+//!   plain hyper mounts; the others to your routes (`warp::service`). This is the fast one:
+//!   warp's own `warp::ws()` gives every websocket a 128 KiB read buffer and copies each
+//!   outgoing text frame.
+//! - [`engineio_filter`]: a warp [`Filter`] that takes the requests under the Engine.IO path
+//!   and rejects the others with "not found", so it composes with `.or(...)` inside
+//!   `warp::serve`. Polling goes through [`EngineIo::dispatch`]; websockets through
+//!   `warp::ws()`.
+//!
+//! ```no_run
+//! use warp::Filter;
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let io = socketio::SocketIo::new(Default::default());
+//! io.on_connection(|socket: socketio::SocketRef| socket.emit("hello", "world"));
+//! let hello = warp::path!("hello").map(|| "hello");
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//! socketio_warp::serve(listener, io, warp::service(hello)).await
+//! # }
+//! ```
+//!
+//! The filter, with a plain Engine.IO echo:
 //!
 //! ```no_run
 //! use engineio::{CloseReason, Config, Data, EngineIo, Handler, Socket};
@@ -38,6 +60,45 @@ use warp::filters::path::FullPath;
 use warp::filters::ws::{Message, Ws};
 use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
+
+/// Serves `engine` and `routes` on `listener` until the listener fails: the requests under
+/// the engine's path go to the engine (polling, and websockets through the engine's own
+/// websocket stack, as [`engineio::serve_with`]); every other request to `routes`, as
+/// `warp::serve(routes)` would (a rejection becomes its error response). HTTP/1.1 and
+/// HTTP/2.
+///
+/// One difference from `warp::serve`: `warp::addr::remote()` sees no address in `routes`
+/// (warp only sets it in its own server); the engine gets the peer address as usual.
+///
+/// `routes` is the warp service of your filters: `warp::service(routes)`.
+pub async fn serve<E, S>(
+    listener: tokio::net::TcpListener,
+    engine: E,
+    routes: S,
+) -> std::io::Result<()>
+where
+    E: IntoEngineIo,
+    S: tower_service::Service<
+            Request<hyper::body::Incoming>,
+            Response = Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+{
+    engineio::serve_with(listener, engine.into_engine_io(), move |req| {
+        let mut routes = routes.clone();
+        async move {
+            match routes.call(req).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            }
+        }
+    })
+    .await
+}
 
 /// A filter serving `engine` under its path; other paths are rejected with "not found".
 pub fn engineio_filter<E: IntoEngineIo>(
