@@ -9,12 +9,17 @@
 //! - [`create_sharded_adapter`]: the sharded format (`createShardedAdapter`, Redis 7
 //!   `SSUBSCRIBE` / `SPUBLISH`): Node's cluster messages 1–13, a channel per public room in the
 //!   dynamic subscription modes.
+//! - [`create_streams_adapter`]: Node's `@socket.io/redis-streams-adapter` 0.3 (one Redis
+//!   stream, `XADD` with `MAXLEN`, read by every server, which resumes after the last entry
+//!   it read when its connection comes back: nothing published meanwhile is lost), and
+//!   connection state recovery across servers: sessions
+//!   kept in Redis, so a client that drops from one server recovers on another, Rust or Node.
 //! - [`Emitter`]: emit to the sockets of a cluster from a process that runs no Socket.IO
 //!   server (`@socket.io/redis-emitter`).
 //!
-//! Both adapters are the same cluster state machine (`cluster.rs`: local delivery, an ordered
+//! The adapters are one cluster state machine (`cluster.rs`: local delivery, an ordered
 //! publish queue, requests that wait for a counted number of answers with a timeout) over a
-//! wire format (`classic.rs`, `sharded.rs`); the Redis client is `redis` (redis-rs) with its
+//! wire format (`classic.rs`, `sharded.rs`, `streams.rs`); the Redis client is `redis` (redis-rs) with its
 //! tokio connection manager: maintained, RESP3 push messages, automatic reconnection and
 //! resubscription (Redis 6 or later).
 //!
