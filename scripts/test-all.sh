@@ -14,6 +14,9 @@ cargo fmt --all -- --check
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "cargo doc (broken links and bad doc markup are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
+
 step "sans-IO crates depend on no runtime"
 for crate in engineio-codec engineio-proto; do
   if cargo tree -e normal -p "$crate" --locked | grep -E '^[^a-z]*(tokio|hyper|http-body) ' ; then
