@@ -119,6 +119,7 @@ mod operators;
 mod reason;
 mod server;
 mod socket;
+pub mod testing;
 mod timers;
 
 pub use ack::{AckResponse, AckSender, BroadcastAcks};
