@@ -251,25 +251,31 @@ impl Wire for Sharded {
         payload: &[u8],
         _kind_of: &dyn Fn(&str) -> Option<RequestKind>,
     ) -> Option<Incoming> {
-        let v = parse(payload)?;
-        if v.get("nsp").and_then(Value::as_str) != Some(nsp) {
-            return None;
-        }
-        let t = v.get("type").and_then(Value::as_u64)?;
-        let sender = field_str(&v, "uid");
-        let data = v.get("data");
-        if let Some(response) = data.and_then(|d| cluster_response(t, d)) {
-            return Some(Incoming::Response(response));
-        }
-        if sender.as_deref() == Some(uid) {
-            return None;
-        }
-        let request = cluster_request(t, data)?;
-        Some(Incoming::Request {
-            uid: sender,
-            request,
-        })
+        decode_cluster_message(nsp, uid, payload)
     }
+}
+
+/// A cluster message of the pub/sub channels (msgpack `{uid, nsp, type, data}`, as Node's
+/// `ClusterAdapter`): an answer to one of our requests, or another server's request (ours,
+/// echoed back by Redis, and other namespaces' are dropped).
+pub(crate) fn decode_cluster_message(nsp: &str, uid: &str, payload: &[u8]) -> Option<Incoming> {
+    let v = parse(payload)?;
+    if v.get("nsp").and_then(Value::as_str) != Some(nsp) {
+        return None;
+    }
+    let t = v.get("type").and_then(Value::as_u64)?;
+    let sender = field_str(&v, "uid");
+    let data = v.get("data");
+    if let Some(response) = data.and_then(|d| cluster_response(t, d)) {
+        return Some(Incoming::Response(response));
+    }
+    if sender.as_deref() == Some(uid) {
+        return None;
+    }
+    Some(Incoming::Request {
+        uid: sender,
+        request: cluster_request(t, data)?,
+    })
 }
 
 /// The type and data of a cluster message.

@@ -13,8 +13,8 @@ use socketio_codec::Map;
 
 use crate::connection::{Publish, Subscriptions};
 use crate::message::{hex16, Incoming, Request, RequestKind, Response};
-use crate::sharded::{cluster_request, cluster_response, kind, request_parts, response_parts};
-use crate::wire::{encoding, field_str, parse, to_json, to_msgpack, Wire};
+use crate::sharded::{cluster_request, kind, request_parts, response_parts};
+use crate::wire::{encoding, parse, to_json, to_msgpack, Wire};
 
 /// Options of the streams adapter, with Node's names and defaults.
 #[derive(Clone, Debug)]
@@ -298,23 +298,8 @@ impl Wire for Streams {
         payload: &[u8],
         _kind_of: &dyn Fn(&str) -> Option<RequestKind>,
     ) -> Option<Incoming> {
-        let v = parse(payload)?;
-        if v.get("nsp").and_then(Value::as_str) != Some(nsp) {
-            return None;
-        }
-        let t = v.get("type").and_then(Value::as_u64)?;
-        let sender = field_str(&v, "uid");
-        let data = v.get("data");
-        if let Some(response) = data.and_then(|d| cluster_response(t, d)) {
-            return Some(Incoming::Response(response));
-        }
-        if sender.as_deref() == Some(uid) {
-            return None;
-        }
-        Some(Incoming::Request {
-            uid: sender,
-            request: cluster_request(t, data)?,
-        })
+        // What comes on pub/sub (the answers) has the sharded adapter's format.
+        crate::sharded::decode_cluster_message(nsp, uid, payload)
     }
 
     fn decode_entry(&self, nsp: &str, uid: &str, fields: &[(String, Bytes)]) -> Option<Incoming> {

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { MODE, Redis, ack, client, eventually, nodeEmitter, rustEmit, startNode, startRust } from "./harness.mjs";
+import { MODE, Redis, ack, client, eventually, nodeEmitter, roomSubscribers, rustEmit, startNode, startRust } from "./harness.mjs";
 
 function cluster() {
   const c = { redis: null, a: null, b: null, n: null };
@@ -65,6 +65,7 @@ describe(`cluster (${MODE}): broadcasts, rooms, acks, sockets and server-side em
     const t = await trio(c, cleanup);
     await ack(t.b.socket, "join", "r1");
     await ack(t.n.socket, "join", "r1");
+    await roomSubscribers(c.redis, "r1", 2);
     t.a.socket.emit("to-room", "r1", "hello-r1");
     assert.deepEqual(await t.b.events.next("room-msg", 5000), ["hello-r1"]);
     assert.deepEqual(await t.n.events.next("room-msg", 5000), ["hello-r1"]);

@@ -226,6 +226,33 @@ export async function nodeEmitter(redis, cleanup) {
   return new Emitter(client);
 }
 
+/** `redis-cli` against `redis`; resolves with its output lines. */
+export function redisCli(redis, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn("redis-cli", ["-p", String(redis.port), ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve(out.trim().split("\n")) : reject(new Error(`redis-cli ${args.join(" ")}: ${code}`))));
+  });
+}
+
+/**
+ * In the sharded format, a server subscribes to a room's channel after one of its sockets
+ * joins the room, asynchronously (Node's adapter does the same): a broadcast to the room right
+ * after the join may go out before. Waits until `count` servers listen on the room's channel
+ * (nothing to wait for in the other formats).
+ */
+export async function roomSubscribers(redis, room, count, nsp = "/") {
+  if (!SHARDED) return;
+  const channel = `socket.io#${nsp}#${room}#`;
+  await eventually(async () => {
+    const lines = await redisCli(redis, ["PUBSUB", "SHARDNUMSUB", channel]);
+    const n = Number(lines.at(-1));
+    if (!(n >= count)) throw new Error(`${n} servers listen on ${channel}, waiting for ${count}`);
+  });
+}
+
 /** Retries `fn` until it does not throw, or throws its last error after `timeout` ms. */
 export async function eventually(fn, timeout = 5000, every = 100) {
   const deadline = Date.now() + timeout;
