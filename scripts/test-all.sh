@@ -14,6 +14,9 @@ cargo fmt --all -- --check
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "fuzz targets compile (their own workspace; checked early, run at the end)"
+cargo check --manifest-path fuzz/Cargo.toml --bins --locked
+
 step "cargo doc (broken links and bad doc markup are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 

@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
         ProtocolVersion::V3
     };
     let frame = if mode & 2 == 0 {
-        Frame::Text(String::from_utf8_lossy(rest).into_owned())
+        Frame::Text(String::from_utf8_lossy(rest).into_owned().into())
     } else {
         Frame::Binary(Bytes::copy_from_slice(rest))
     };

@@ -144,7 +144,7 @@ fuzz_target!(|data: &[u8]| {
                 let len = usize::from(ops.next().unwrap_or(0) & 31);
                 let body: Vec<u8> = ops.by_ref().take(len).collect();
                 let frame = if op % 12 == 4 {
-                    Frame::Text(String::from_utf8_lossy(&body).into_owned())
+                    Frame::Text(String::from_utf8_lossy(&body).into_owned().into())
                 } else {
                     Frame::Binary(Bytes::from(body))
                 };
@@ -161,7 +161,7 @@ fuzz_target!(|data: &[u8]| {
                 h.session.handle_ws_closed(now, WsId(ws), arg & 128 != 0);
             }
             8 => {
-                let _ = h.session.send(Data::Text(format!("m{arg}")));
+                let _ = h.session.send(Data::Text(format!("m{arg}").as_str().into()));
             }
             9 => h.session.close(now),
             10 | 11 => {
