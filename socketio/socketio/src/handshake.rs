@@ -1,6 +1,6 @@
 //! The handshake details of a socket (Node's `socket.handshake`).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -12,6 +12,8 @@ use socketio_codec::{Map, Value};
 #[derive(Clone, Debug)]
 pub struct Handshake {
     head: Arc<engineio::RequestHead>,
+    /// Node's `address`: the peer, or the client a trusted proxy names.
+    address: Option<SocketAddr>,
     /// The query parameters of the Engine.IO handshake request (percent-decoded).
     pub query: Vec<(String, String)>,
     /// The CONNECT payload (`{}` when none).
@@ -19,9 +21,19 @@ pub struct Handshake {
 }
 
 impl Handshake {
-    pub(crate) fn new(head: Arc<engineio::RequestHead>, auth: Value) -> Self {
+    /// The handshake of `head`; with `trust_proxy` (the server's
+    /// [`Config::trust_proxy`](crate::Config::trust_proxy)) the address is the first
+    /// `X-Forwarded-For` entry.
+    pub(crate) fn new(head: Arc<engineio::RequestHead>, auth: Value, trust_proxy: bool) -> Self {
         let query = head.uri.query().map(parse_query).unwrap_or_default();
-        Handshake { head, query, auth }
+        let forwarded = trust_proxy.then(|| forwarded_for(&head.headers)).flatten();
+        let address = forwarded.or(head.remote_addr);
+        Handshake {
+            head,
+            address,
+            query,
+            auth,
+        }
     }
 
     /// The headers of the Engine.IO handshake request.
@@ -29,8 +41,18 @@ impl Handshake {
         &self.head.headers
     }
 
-    /// The peer address, when the integration provides it.
+    /// The client's address (Node's `handshake.address`): the peer address, when the
+    /// integration provides it; with [`Config::trust_proxy`](crate::Config::trust_proxy) on,
+    /// the first entry of the request's `X-Forwarded-For` (the client the first proxy saw),
+    /// with port 0 when the entry has none, which is the usual case (the peer address when
+    /// the header is absent or its first entry is not an address).
     pub fn address(&self) -> Option<SocketAddr> {
+        self.address
+    }
+
+    /// The TCP peer of the handshake request (a proxy, behind one), whatever `trust_proxy`
+    /// says; when the integration provides it.
+    pub fn peer_address(&self) -> Option<SocketAddr> {
         self.head.remote_addr
     }
 
@@ -129,6 +151,22 @@ impl Handshake {
     }
 }
 
+/// The first entry of `X-Forwarded-For`, as an address: `203.0.113.7`, `2001:db8::1`,
+/// `[2001:db8::1]`, or with a port (`203.0.113.7:4711`, `[2001:db8::1]:4711`); an entry
+/// without a port gets port 0.
+fn forwarded_for(headers: &http::HeaderMap) -> Option<SocketAddr> {
+    let value = headers.get("x-forwarded-for")?.to_str().ok()?;
+    let first = value.split(',').next()?.trim();
+    if let Ok(addr) = first.parse::<SocketAddr>() {
+        return Some(addr);
+    }
+    let bare = first
+        .strip_prefix('[')
+        .and_then(|s| s.strip_suffix(']'))
+        .unwrap_or(first);
+    bare.parse::<IpAddr>().ok().map(|ip| SocketAddr::new(ip, 0))
+}
+
 /// `Date#toString()` of a time in milliseconds since the epoch, in UTC.
 pub(crate) fn js_date_string(ms: u64) -> String {
     const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
@@ -220,6 +258,27 @@ mod tests {
             js_date_string(951_782_400_000),
             "Tue Feb 29 2000 00:00:00 GMT+0000 (Coordinated Universal Time)"
         );
+    }
+
+    #[test]
+    fn forwarded_for_takes_the_first_entry_as_an_address() {
+        let cases: [(&str, Option<&str>); 8] = [
+            ("203.0.113.7", Some("203.0.113.7:0")),
+            ("203.0.113.7, 10.0.0.1", Some("203.0.113.7:0")),
+            (" 203.0.113.7:4711 ,10.0.0.1", Some("203.0.113.7:4711")),
+            ("2001:db8::1", Some("[2001:db8::1]:0")),
+            ("[2001:db8::1]", Some("[2001:db8::1]:0")),
+            ("[2001:db8::1]:4711", Some("[2001:db8::1]:4711")),
+            ("unknown, 203.0.113.7", None),
+            ("", None),
+        ];
+        for (value, want) in cases {
+            let mut headers = http::HeaderMap::new();
+            headers.insert("x-forwarded-for", value.parse().unwrap());
+            let got = forwarded_for(&headers).map(|a| a.to_string());
+            assert_eq!(got.as_deref(), want, "{value:?}");
+        }
+        assert_eq!(forwarded_for(&http::HeaderMap::new()), None);
     }
 
     #[test]

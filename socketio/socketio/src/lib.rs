@@ -107,7 +107,8 @@ pub use server::{SocketIo, WeakSocketIo};
 pub use socket::{AckFuture, SocketEmitter, SocketRef};
 
 pub use engineio::{
-    CookieOptions, Cors, CorsOrigin, HttpCompression, SameSite, Sid, TransportKind, Transports,
+    ConnectionError, CookieOptions, Cors, CorsOrigin, ErrorContext, HttpCompression, SameSite, Sid,
+    TransportKind, Transports,
 };
 pub use socketio_adapter::{
     self as adapter, AdapterError, HandshakeInfo, Room, ServerAck, SocketInfo,

@@ -173,7 +173,23 @@ impl Harness {
         self.open(ProtocolVersion::V4, query)
     }
 
+    /// Opens a v4 connection whose handshake request also carried the header `name: value`
+    /// (peer address `127.0.0.1:<40000 + index>`).
+    pub fn client_with_header(&self, name: &'static str, value: &str) -> TestClient {
+        let header = (name, http::HeaderValue::from_str(value).unwrap());
+        self.open_with(ProtocolVersion::V4, "", Some(header))
+    }
+
     fn open(&self, version: ProtocolVersion, query: &str) -> TestClient {
+        self.open_with(version, query, None)
+    }
+
+    fn open_with(
+        &self,
+        version: ProtocolVersion,
+        query: &str,
+        header: Option<(&'static str, http::HeaderValue)>,
+    ) -> TestClient {
         let idx = {
             let mut w = self.world.borrow_mut();
             let idx = w.conns.len();
@@ -188,6 +204,9 @@ impl Harness {
             }
             let mut headers = http::HeaderMap::new();
             headers.insert("x-test", http::HeaderValue::from_static("yes"));
+            if let Some((name, value)) = header {
+                headers.insert(name, value);
+            }
             let head = RequestHead {
                 uri: uri.parse().unwrap(),
                 headers,
@@ -590,6 +609,13 @@ impl TestClient {
     /// "transport close".
     pub fn close_transport(&self) {
         self.end_session(CloseReason::TransportClose);
+    }
+
+    /// The session ends for `reason` with Node's `description` (what the Engine.IO state
+    /// machine reports for a transport error: `"overlap from client"`, ...).
+    pub fn end_session_described(&self, reason: CloseReason, description: &str) {
+        self.with_conn(|c| c.outbox.set_close_description(description));
+        self.end_session(reason);
     }
 
     /// The session ends for `reason` (ping timeout, transport error, ...), as the Engine.IO
