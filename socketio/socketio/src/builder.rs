@@ -241,8 +241,9 @@ impl SocketIoBuilder {
         self
     }
 
-    /// Whether `handshake.address` is the first `X-Forwarded-For` entry (ours; default false:
-    /// the TCP peer). Only behind a proxy that sets the header; see [`Config::trust_proxy`].
+    /// Whether the handshake believes a proxy's `X-Forwarded-For` (client address) and
+    /// `X-Forwarded-Proto` (`secure`) (ours; default false). Only behind a proxy that sets
+    /// them; see [`Config::trust_proxy`].
     pub fn trust_proxy(mut self, trust: bool) -> Self {
         self.config.trust_proxy = trust;
         self

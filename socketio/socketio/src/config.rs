@@ -50,13 +50,14 @@ pub struct Config {
     /// children, its adapter closed; the next CONNECT to that name makes a new one. Default
     /// false, as Node: children stay (a server with unbounded dynamic names should turn it on).
     pub cleanup_empty_child_namespaces: bool,
-    /// Whether the client address of the handshake
-    /// ([`Handshake::address`](crate::Handshake::address), Node's `handshake.address`) is the
-    /// first `X-Forwarded-For` entry instead of the TCP peer. Our option (Node has none: its
-    /// `handshake.address` is always the peer, and code behind a proxy reads the header
-    /// itself). Default false: the header is set by the client unless a proxy you run
-    /// overwrites it, so trusting it by default would let any client choose its address.
-    /// Turn it on only behind a proxy that sets the header.
+    /// Whether the handshake believes the `X-Forwarded-*` headers of a proxy: the client
+    /// address ([`Handshake::address`](crate::Handshake::address), Node's
+    /// `handshake.address`) is then the first `X-Forwarded-For` entry instead of the TCP
+    /// peer, and `secure` is `X-Forwarded-Proto: https`. Our option (Node has none: its
+    /// `handshake.address` is always the peer and `secure` the TLS state of the socket; code
+    /// behind a proxy reads the headers itself). Default false: the headers are the client's
+    /// to write unless a proxy you run overwrites them, so believing them by default would let
+    /// any client choose its address. Turn it on only behind a proxy that sets them.
     pub trust_proxy: bool,
 }
 

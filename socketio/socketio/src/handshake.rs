@@ -14,6 +14,8 @@ pub struct Handshake {
     head: Arc<engineio::RequestHead>,
     /// Node's `address`: the peer, or the client a trusted proxy names.
     address: Option<SocketAddr>,
+    /// `Config::trust_proxy`: the `X-Forwarded-*` headers are believed.
+    trust_proxy: bool,
     /// The query parameters of the Engine.IO handshake request (percent-decoded).
     pub query: Vec<(String, String)>,
     /// The CONNECT payload (`{}` when none).
@@ -31,6 +33,7 @@ impl Handshake {
         Handshake {
             head,
             address,
+            trust_proxy,
             query,
             auth,
         }
@@ -102,13 +105,16 @@ impl Handshake {
         self.head.headers.contains_key(http::header::ORIGIN)
     }
 
-    /// Whether the connection was encrypted (Node's `secure`): only known behind a proxy that
-    /// says so with `X-Forwarded-Proto: https`; a plain listener is not.
+    /// Whether the connection was encrypted (Node's `secure`). This layer does not see TLS:
+    /// with [`Config::trust_proxy`](crate::Config::trust_proxy) on, a proxy says so with
+    /// `X-Forwarded-Proto: https`; otherwise false (the header is the client's to write).
     pub fn secure(&self) -> bool {
-        self.head
-            .headers
-            .get("x-forwarded-proto")
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
+        self.trust_proxy
+            && self
+                .head
+                .headers
+                .get("x-forwarded-proto")
+                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
     }
 
     /// The handshake time as JavaScript's `Date#toString()` writes it (Node's `time`), in UTC:

@@ -259,6 +259,10 @@ async fn trust_proxy_off_by_default_the_address_is_the_peer_whatever_x_forwarded
     assert_eq!(peer.ip().to_string(), "127.0.0.1");
     assert_eq!(s.handshake().address(), Some(peer));
     assert_eq!(s.handshake().to_info().address, "127.0.0.1");
+    // Nor is X-Forwarded-Proto believed.
+    let https = h.client_with_header("x-forwarded-proto", "https");
+    https.join("/");
+    assert!(!https.server_socket("/").handshake().secure());
 }
 
 #[tokio::test(start_paused = true)]
@@ -286,6 +290,11 @@ async fn trust_proxy_on_the_address_is_the_first_x_forwarded_for_entry() {
     garbage.join("/");
     let s = garbage.server_socket("/");
     assert_eq!(s.handshake().address(), s.handshake().peer_address());
+    // X-Forwarded-Proto says whether the client's connection was encrypted.
+    let https = h.client_with_header("x-forwarded-proto", "https");
+    https.join("/");
+    assert!(https.server_socket("/").handshake().secure());
+    assert!(!plain.server_socket("/").handshake().secure());
 }
 
 // ----- local and compress flags -----
