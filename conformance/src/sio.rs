@@ -328,18 +328,27 @@ fn setup_node_options(
         ack.send(&list);
     });
     let io = io.clone();
-    socket.on("nsp-exists", move |Data(name): Data<String>, ack: AckSender| {
-        let exists = io
-            .upgrade()
-            .is_some_and(|io| io.namespaces().iter().any(|n| n.name() == name));
-        ack.send(&exists);
-    });
-    socket.on("big", |s: SocketRef, Data((n, compress)): Data<(usize, bool)>| {
-        s.compress(compress).emit("big", &"x".repeat(n));
-    });
-    socket.on("big-all", |nsp: Namespace, Data((n, compress)): Data<(usize, bool)>| {
-        nsp.compress(compress).emit("big", &"x".repeat(n));
-    });
+    socket.on(
+        "nsp-exists",
+        move |Data(name): Data<String>, ack: AckSender| {
+            let exists = io
+                .upgrade()
+                .is_some_and(|io| io.namespaces().iter().any(|n| n.name() == name));
+            ack.send(&exists);
+        },
+    );
+    socket.on(
+        "big",
+        |s: SocketRef, Data((n, compress)): Data<(usize, bool)>| {
+            s.compress(compress).emit("big", &"x".repeat(n));
+        },
+    );
+    socket.on(
+        "big-all",
+        |nsp: Namespace, Data((n, compress)): Data<(usize, bool)>| {
+            nsp.compress(compress).emit("big", &"x".repeat(n));
+        },
+    );
     socket.on_disconnect_with_description(|s, reason, description| {
         s.nsp().to("observers").emit(
             "left-described",
@@ -358,10 +367,8 @@ fn error_context(context: &socketio::ErrorContext) -> serde_json::Value {
         out.insert("name".into(), json!(name));
     }
     match context {
-        C::UnknownTransport { transport } => {
-            if let Some(t) = transport {
-                out.insert("transport".into(), json!(t));
-            }
+        C::UnknownTransport { transport: Some(t) } => {
+            out.insert("transport".into(), json!(t));
         }
         C::InvalidOrigin { origin } => {
             out.insert("origin".into(), json!(origin));
@@ -374,7 +381,10 @@ fn error_context(context: &socketio::ErrorContext) -> serde_json::Value {
             previous_transport,
         } => {
             out.insert("transport".into(), json!(transport.as_str()));
-            out.insert("previousTransport".into(), json!(previous_transport.as_str()));
+            out.insert(
+                "previousTransport".into(),
+                json!(previous_transport.as_str()),
+            );
         }
         C::ProtocolMismatch {
             protocol: p,
@@ -386,10 +396,8 @@ fn error_context(context: &socketio::ErrorContext) -> serde_json::Value {
         C::BadHandshakeMethod { method } => {
             out.insert("method".into(), json!(method));
         }
-        C::Forbidden { message } => {
-            if let Some(m) = message {
-                out.insert("message".into(), json!(m));
-            }
+        C::Forbidden { message: Some(m) } => {
+            out.insert("message".into(), json!(m));
         }
         C::UnsupportedProtocolVersion { protocol: p } => {
             out.insert("protocol".into(), protocol(p));
