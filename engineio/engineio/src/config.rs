@@ -153,6 +153,11 @@ pub struct Config {
     /// Changes the headers of every polling response and websocket handshake (Node's
     /// `headers` event), after `initial_headers` for the handshake. Default none.
     pub headers: Option<HeadersHook>,
+    /// A message sent to every new session right after the open packet, before anything of
+    /// the application (Node's `initialPacket`): the polling handshake answer carries both
+    /// (`0{...}\x1e4<packet>`, as Node writes it), a websocket gets it as its second frame.
+    /// Default none.
+    pub initial_packet: Option<engineio_codec::Data>,
     /// Makes the session ids (Node's `generateId`). Default none: 15 random bytes from a
     /// CSPRNG in base64url, as Node's `base64id` (see [`GenerateId`] for what an id must be).
     pub generate_id: Option<GenerateId>,
@@ -193,6 +198,7 @@ impl Default for Config {
             initial_headers: None,
             headers: None,
             add_trailing_slash: true,
+            initial_packet: None,
             generate_id: None,
             connection_error: None,
         }
@@ -222,6 +228,7 @@ impl std::fmt::Debug for Config {
             .field("initial_headers", &self.initial_headers.is_some())
             .field("headers", &self.headers.is_some())
             .field("add_trailing_slash", &self.add_trailing_slash)
+            .field("initial_packet", &self.initial_packet)
             .field("generate_id", &self.generate_id.is_some())
             .field("connection_error", &self.connection_error.is_some())
             .finish()
@@ -285,6 +292,7 @@ impl Config {
             allow_upgrades: self.allow_upgrades,
             allow_eio3: self.allow_eio3,
             max_buffered_packets: self.max_buffered_packets,
+            initial_packet: self.initial_packet.clone(),
         }
     }
 }

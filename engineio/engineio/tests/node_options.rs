@@ -419,6 +419,29 @@ async fn add_trailing_slash_false_serves_a_handshake_without_the_slash() {
     assert!(answer.text().starts_with("0{\"sid\":"));
 }
 
+// ----- initial_packet -----
+
+#[tokio::test]
+async fn initial_packet_is_the_first_message_after_the_open_packet_as_node() {
+    let s = server(Config {
+        initial_packet: Some(Data::Text("welcome".into())),
+        ..Config::default()
+    });
+    let answer = call(&s.engine, "GET", "/engine.io/?EIO=4&transport=polling", "").await;
+    let text = answer.text();
+    assert!(text.starts_with("0{\"sid\":"), "{text}");
+    assert!(text.ends_with("}\u{1e}4welcome"), "{text}");
+    let sid = &text[9..29];
+    assert_eq!(
+        call(&s.engine, "POST", &polling(sid), "4hi").await.text(),
+        "ok"
+    );
+    assert_eq!(
+        call(&s.engine, "GET", &polling(sid), "").await.text(),
+        "4hi"
+    );
+}
+
 // ----- compress -----
 
 #[tokio::test]

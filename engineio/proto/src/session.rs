@@ -338,6 +338,9 @@ impl Session {
             events: VecDeque::new(),
         };
         session.queue(Packet::Open(handshake.to_json()), true);
+        if let Some(packet) = &config.initial_packet {
+            session.queue(Packet::Message(packet.clone()), true);
+        }
         match version {
             ProtocolVersion::V4 => session
                 .timers

@@ -403,3 +403,21 @@ fn route_and_route_with_context_agree_on_every_refusal() {
         "the hook's code, for the record"
     );
 }
+
+// ----- initial_packet -----
+
+#[test]
+fn initial_packet_goes_out_with_the_open_packet_as_node() {
+    let config = Config {
+        initial_packet: Some(text("welcome")),
+        ..quiet()
+    };
+    let mut c = Client::polling(config.clone(), V4);
+    let body = c.get_body(HANDSHAKE_REQ);
+    assert!(body.starts_with("0{"), "{body}");
+    assert!(body.ends_with("}\u{1e}4welcome"), "{body}");
+    let mut ws = Client::websocket(config, V4);
+    let frames = ws.ws_texts(HANDSHAKE_WS);
+    assert_eq!(frames.len(), 2);
+    assert_eq!(frames[1], "4welcome");
+}

@@ -204,6 +204,14 @@ impl SocketIoBuilder {
         self
     }
 
+    /// The engine's `initialPacket`: an Engine.IO message every new connection gets right
+    /// after the open packet, before any Socket.IO packet (default none; see
+    /// [`engineio::Config::initial_packet`]).
+    pub fn initial_packet(mut self, packet: engineio::Data) -> Self {
+        self.config.engine.initial_packet = Some(packet);
+        self
+    }
+
     /// The engine's `initial_headers` event: changes the headers of the handshake response.
     pub fn initial_headers(
         mut self,
