@@ -4,7 +4,7 @@
 // Node and ignored.
 // Exits with status 2 on a profile the calling server does not implement.
 export function parseArgs(argv, profiles) {
-  const out = { profile: profiles[0], port: 0, parser: "json", redis: null, sharded: false, streams: false, name: "node", cookie: false, recovery: false, recoveryMs: 120000, recoverySkip: true };
+  const out = { profile: profiles[0], port: 0, parser: "json", redis: null, sharded: false, streams: false, name: "node", cookie: false, nodeOptions: false, noTrailingSlash: false, recovery: false, recoveryMs: 120000, recoverySkip: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--profile") out.profile = argv[++i];
@@ -16,6 +16,8 @@ export function parseArgs(argv, profiles) {
     else if (a === "--sharded") out.sharded = true;
     else if (a === "--streams") out.streams = true;
     else if (a === "--cookie") out.cookie = true;
+    else if (a === "--node-options") out.nodeOptions = true;
+    else if (a === "--no-trailing-slash") out.noTrailingSlash = true;
     else if (a === "--recovery") out.recovery = true;
     else if (a === "--recovery-duration-ms") out.recoveryMs = Number(argv[++i]);
     else if (a === "--recovery-no-skip") out.recoverySkip = false;

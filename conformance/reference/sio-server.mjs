@@ -23,6 +23,8 @@ const args = parseArgs(process.argv.slice(2), ["sio", "sio-full", "sio3"]);
 // sio3: sio-full that also accepts Engine.IO v3 / Socket.IO v4 clients (socket.io-client 2.x)
 const FULL = args.profile === "sio-full" || args.profile === "sio3";
 const EIO3 = args.profile === "sio3";
+// --node-options (with sio-full): SIO_CONTRACT.md "Node options"
+const NODE_OPTIONS = FULL && args.nodeOptions;
 
 const httpServer = http.createServer((req, res) => {
   // socket.io handles its own path; everything else is a 404
@@ -44,6 +46,8 @@ const io = new Server(httpServer, {
   cors: { origin: "*" },
   ...(args.parser === "msgpack" ? { parser: msgpackParser } : {}),
   ...(args.cookie ? { cookie: true } : {}),
+  ...(args.noTrailingSlash ? { addTrailingSlash: false } : {}),
+  ...(NODE_OPTIONS ? { cleanupEmptyChildNamespaces: true } : {}),
   ...(args.recovery
     ? { connectionStateRecovery: { maxDisconnectionDuration: args.recoveryMs, skipMiddlewares: args.recoverySkip } }
     : {}),
@@ -60,6 +64,30 @@ if (args.redis) {
   else io.adapter(args.sharded ? createShardedAdapter(pub, sub) : createAdapter(pub, sub));
 }
 
+const connectionErrors = [];
+if (NODE_OPTIONS) {
+  // Node's generateId is a method of the engine to override.
+  let next = 0;
+  io.engine.generateId = () => `nodeopt-${String(next++).padStart(12, "0")}`;
+  io.engine.on("connection_error", (err) => {
+    connectionErrors.push({ code: err.code, message: err.message, context: err.context });
+  });
+}
+
+function setupNodeOptions(socket) {
+  socket.on("connection-errors", (ack) => ack(connectionErrors.splice(0)));
+  socket.on("nsp-exists", (name, ack) => ack(io._nsps.has(name)));
+  socket.on("big", (n, compress) => socket.compress(compress).emit("big", "x".repeat(n)));
+  socket.on("big-all", (n, compress) => root.compress(compress).emit("big", "x".repeat(n)));
+  socket.on("disconnect", (reason, description) => {
+    root.to("observers").emit("left-described", {
+      id: socket.id,
+      reason,
+      description: description?.message ?? null,
+    });
+  });
+}
+
 const byJson = (a, b) => {
   const x = JSON.stringify(a);
   const y = JSON.stringify(b);
@@ -73,6 +101,7 @@ const sortedIds = (sockets) => sockets.map((s) => s.id).sort();
 const root = io.of("/");
 root.on("connection", (socket) => {
   if (FULL) setupFull(socket);
+  if (NODE_OPTIONS) setupNodeOptions(socket);
   socket.emit("auth", socket.handshake.auth);
   socket.on("message", (...a) => socket.emit("message-back", ...a));
   socket.on("message-with-ack", (...a) => {

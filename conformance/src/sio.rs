@@ -1,6 +1,7 @@
 //! The Socket.IO profiles of the conformance server (`sio` and `sio-full`), as
 //! `SIO_CONTRACT.md` defines them.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,6 +33,12 @@ pub struct Options {
     /// `--recovery` (`--recovery-duration-ms N`, `--recovery-no-skip`): connection state
     /// recovery.
     pub recovery: Option<socketio::ConnectionStateRecovery>,
+    /// `--node-options` (with `sio-full`): session ids `nodeopt-<12 digits>` from a
+    /// `generate_id`, `cleanup_empty_child_namespaces`, the `connection_error` log and the
+    /// events of SIO_CONTRACT.md "Node options".
+    pub node_options: bool,
+    /// `--no-trailing-slash`: `add_trailing_slash(false)`.
+    pub no_trailing_slash: bool,
 }
 
 /// The server of profile `sio`, `sio-full` or `sio3`, on `adapter` (the memory adapter when
@@ -56,16 +63,44 @@ pub fn server(options: &Options, adapter: Option<socketio::adapter::AdapterFacto
     if let Some(recovery) = options.recovery {
         builder = builder.connection_state_recovery(recovery);
     }
+    if options.no_trailing_slash {
+        builder = builder.add_trailing_slash(false);
+    }
+    let node_options = options.full && options.node_options;
+    if node_options {
+        let next = AtomicU64::new(0);
+        builder = builder
+            .generate_id(move |_req| {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                std::future::ready(Ok(format!("nodeopt-{n:012}")))
+            })
+            .cleanup_empty_child_namespaces(true);
+    }
     let io = builder.build();
+    let errors: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+    if node_options {
+        let log = errors.clone();
+        io.on_connection_error(move |err| {
+            log.lock().push(json!({
+                "code": err.code,
+                "message": err.message,
+                "context": error_context(err.context),
+            }));
+        });
+    }
     let full = options.full;
     if full {
         cluster_listeners(&io.sockets(), &options.name);
     }
     let name = options.name.clone();
+    let weak = io.downgrade();
     io.on_connection(move |socket: SocketRef| {
         if full {
             setup_full(&socket);
             setup_cluster(&socket, &name);
+        }
+        if node_options {
+            setup_node_options(&socket, &errors, &weak);
         }
         socket.emit("auth", &socket.handshake().auth);
         socket.on("message", |s: SocketRef, args: Args| {
@@ -279,6 +314,100 @@ fn setup_full(socket: &SocketRef) {
         };
         s.emit_many("bin", &(Bytes::from_static(&[1, 2, 3]), nested));
     });
+}
+
+/// The events of `--node-options` (SIO_CONTRACT.md, "Node options").
+fn setup_node_options(
+    socket: &SocketRef,
+    errors: &Arc<Mutex<Vec<serde_json::Value>>>,
+    io: &socketio::WeakSocketIo,
+) {
+    let errors = errors.clone();
+    socket.on("connection-errors", move |ack: AckSender| {
+        let list = std::mem::take(&mut *errors.lock());
+        ack.send(&list);
+    });
+    let io = io.clone();
+    socket.on(
+        "nsp-exists",
+        move |Data(name): Data<String>, ack: AckSender| {
+            let exists = io
+                .upgrade()
+                .is_some_and(|io| io.namespaces().iter().any(|n| n.name() == name));
+            ack.send(&exists);
+        },
+    );
+    socket.on(
+        "big",
+        |s: SocketRef, Data((n, compress)): Data<(usize, bool)>| {
+            s.compress(compress).emit("big", &"x".repeat(n));
+        },
+    );
+    socket.on(
+        "big-all",
+        |nsp: Namespace, Data((n, compress)): Data<(usize, bool)>| {
+            nsp.compress(compress).emit("big", &"x".repeat(n));
+        },
+    );
+    socket.on_disconnect_with_description(|s, reason, description| {
+        s.nsp().to("observers").emit(
+            "left-described",
+            &json!({ "id": s.id().as_str(), "reason": reason.as_str(), "description": description }),
+        );
+    });
+}
+
+/// Node's `context` object of a `connection_error`, as JSON (fields Node leaves undefined
+/// are omitted, as `JSON.stringify` drops them).
+fn error_context(context: &socketio::ErrorContext) -> serde_json::Value {
+    use socketio::ErrorContext as C;
+    let protocol = |p: &engineio::ProtocolVersion| json!(p.as_str().parse::<u8>().unwrap_or(3));
+    let mut out = serde_json::Map::new();
+    if let Some(name) = context.name() {
+        out.insert("name".into(), json!(name));
+    }
+    match context {
+        C::UnknownTransport { transport: Some(t) } => {
+            out.insert("transport".into(), json!(t));
+        }
+        C::InvalidOrigin { origin } => {
+            out.insert("origin".into(), json!(origin));
+        }
+        C::UnknownSid { sid } => {
+            out.insert("sid".into(), json!(sid));
+        }
+        C::TransportMismatch {
+            transport,
+            previous_transport,
+        } => {
+            out.insert("transport".into(), json!(transport.as_str()));
+            out.insert(
+                "previousTransport".into(),
+                json!(previous_transport.as_str()),
+            );
+        }
+        C::ProtocolMismatch {
+            protocol: p,
+            previous_protocol,
+        } => {
+            out.insert("protocol".into(), protocol(p));
+            out.insert("previousProtocol".into(), protocol(previous_protocol));
+        }
+        C::BadHandshakeMethod { method } => {
+            out.insert("method".into(), json!(method));
+        }
+        C::Forbidden { message: Some(m) } => {
+            out.insert("message".into(), json!(m));
+        }
+        C::UnsupportedProtocolVersion { protocol: p } => {
+            out.insert("protocol".into(), protocol(p));
+        }
+        C::IdGenerationError { error } => {
+            out.insert("error".into(), json!(error));
+        }
+        _ => {}
+    }
+    serde_json::Value::Object(out)
 }
 
 /// The server-side listeners of the cluster events (SIO_CONTRACT.md, "Cluster").

@@ -58,6 +58,8 @@ fn parse_args() -> Result<Args, String> {
             "--sharded" => args.sio.sharded = true,
             "--streams" => args.sio.streams = true,
             "--cookie" => args.sio.cookie = true,
+            "--node-options" => args.sio.node_options = true,
+            "--no-trailing-slash" => args.sio.no_trailing_slash = true,
             "--recovery" => {
                 args.sio.recovery.get_or_insert_with(Default::default);
             }

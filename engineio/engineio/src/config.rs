@@ -17,6 +17,18 @@ pub type AllowRequest = Arc<
         + Sync,
 >;
 
+/// The session id generator (Node's `generateId(req)`): called for every handshake that
+/// passed the checks, with the request head. The id must be 20 characters of the base64url
+/// alphabet (`A-Z a-z 0-9 - _`, what Node's default ids look like and what
+/// [`Sid`](crate::Sid) holds) and must not be in use; anything else, or an `Err`, refuses
+/// the handshake with code 3 (`Bad request`, context `ID_GENERATION_ERROR`), as Node refuses
+/// when its `generateId` throws.
+pub type GenerateId = Arc<
+    dyn Fn(&http::request::Parts) -> Pin<Box<dyn Future<Output = Result<String, String>> + Send>>
+        + Send
+        + Sync,
+>;
+
 /// Which origins CORS allows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CorsOrigin {
@@ -79,8 +91,13 @@ impl Default for HttpCompression {
 #[derive(Clone)]
 pub struct Config {
     /// The path prefix the server answers under. Default `/engine.io` (a trailing slash is added
-    /// when matching, as Node's `addTrailingSlash`).
+    /// when matching, see [`Config::add_trailing_slash`]).
     pub path: String,
+    /// Node's `addTrailingSlash`: whether the path is matched as `<path>/` (default true, as
+    /// Node: `/engine.io/?EIO=4..` and `/engine.io/anything..` are the server's,
+    /// `/engine.io?EIO=4..` is not). False matches the path as a bare prefix, exactly as Node
+    /// does: `/engine.io?EIO=4..`, `/engine.io/..` and also `/engine.iox..` are the server's.
+    pub add_trailing_slash: bool,
     /// Server ping period (v4), or the period v3 clients must ping at. Default 25000 ms.
     pub ping_interval: Duration,
     /// How long to wait for a pong. Default 20000 ms.
@@ -136,7 +153,22 @@ pub struct Config {
     /// Changes the headers of every polling response and websocket handshake (Node's
     /// `headers` event), after `initial_headers` for the handshake. Default none.
     pub headers: Option<HeadersHook>,
+    /// A message sent to every new session right after the open packet, before anything of
+    /// the application (Node's `initialPacket`): the polling handshake answer carries both
+    /// (`0{...}\x1e4<packet>`, as Node writes it), a websocket gets it as its second frame.
+    /// Default none.
+    pub initial_packet: Option<engineio_codec::Data>,
+    /// Makes the session ids (Node's `generateId`). Default none: 15 random bytes from a
+    /// CSPRNG in base64url, as Node's `base64id` (see [`GenerateId`] for what an id must be).
+    pub generate_id: Option<GenerateId>,
+    /// Told about every refused request (Node's `connection_error` event), before the error
+    /// response is written. Default none. More listeners can be added to a running server
+    /// with [`EngineIo::on_connection_error`](crate::EngineIo::on_connection_error).
+    pub connection_error: Option<ConnectionErrorHook>,
 }
+
+/// A listener of refused requests (Node's `connection_error` event).
+pub type ConnectionErrorHook = Arc<dyn Fn(&crate::ConnectionError<'_>) + Send + Sync>;
 
 /// A hook that changes response headers, given the request (Node's `initial_headers` /
 /// `headers` events).
@@ -165,6 +197,10 @@ impl Default for Config {
             cookie: None,
             initial_headers: None,
             headers: None,
+            add_trailing_slash: true,
+            initial_packet: None,
+            generate_id: None,
+            connection_error: None,
         }
     }
 }
@@ -191,6 +227,10 @@ impl std::fmt::Debug for Config {
             .field("cookie", &self.cookie)
             .field("initial_headers", &self.initial_headers.is_some())
             .field("headers", &self.headers.is_some())
+            .field("add_trailing_slash", &self.add_trailing_slash)
+            .field("initial_packet", &self.initial_packet)
+            .field("generate_id", &self.generate_id.is_some())
+            .field("connection_error", &self.connection_error.is_some())
             .finish()
     }
 }
@@ -206,9 +246,38 @@ impl Config {
         self
     }
 
-    /// The path prefix with exactly one trailing slash.
+    /// Sets the session id generator from an async closure (see [`GenerateId`]).
+    pub fn with_generate_id<F, Fut>(mut self, generate: F) -> Self
+    where
+        F: Fn(&http::request::Parts) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<String, String>> + Send + 'static,
+    {
+        self.generate_id = Some(Arc::new(move |parts| Box::pin(generate(parts))));
+        self
+    }
+
+    /// Sets the listener of refused requests (see [`Config::connection_error`]).
+    pub fn with_connection_error(
+        mut self,
+        listener: impl Fn(&crate::ConnectionError<'_>) + Send + Sync + 'static,
+    ) -> Self {
+        self.connection_error = Some(Arc::new(listener));
+        self
+    }
+
+    /// The path prefix with exactly one trailing slash (static files live under it).
     pub(crate) fn path_prefix(&self) -> String {
         format!("{}/", self.path.trim_end_matches('/'))
+    }
+
+    /// What a request path must start with to be the server's (Node's `_computePath`).
+    pub(crate) fn match_prefix(&self) -> String {
+        let path = self.path.strip_suffix('/').unwrap_or(&self.path);
+        if self.add_trailing_slash {
+            format!("{path}/")
+        } else {
+            path.to_owned()
+        }
     }
 
     /// The protocol-level settings.
@@ -223,6 +292,7 @@ impl Config {
             allow_upgrades: self.allow_upgrades,
             allow_eio3: self.allow_eio3,
             max_buffered_packets: self.max_buffered_packets,
+            initial_packet: self.initial_packet.clone(),
         }
     }
 }

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use engineio_codec::Data;
 use engineio_proto::{
-    CloseReason, Event, HttpResponse, PostBody, PostStart, RequestId, Session, Transmit, WsId,
+    CloseReason, Event, HttpResponse, PostBody, PostStart, RequestId, SendOptions, Session,
+    Transmit, WsId,
 };
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot};
@@ -40,6 +41,8 @@ pub(crate) enum Command {
     /// Application messages that must go out together or not at all (a Socket.IO packet and
     /// its binary attachments).
     SendBatch(Vec<Data>),
+    /// [`Command::SendBatch`] with send options other than the default.
+    SendWith(Vec<Data>, SendOptions),
     /// An application close.
     Close(CloseReason),
     /// An application command for [`Handler::on_command`].
@@ -167,6 +170,12 @@ pub(crate) async fn run<H: Handler>(
     }
 }
 
+/// Node's close description of a websocket message over the limit (the `ws` package's
+/// `RangeError`, as `new Error(err)` writes it).
+const MAX_PAYLOAD_EXCEEDED: &str = "RangeError: Max payload size exceeded";
+/// Node's close description of a failed websocket write.
+const WRITE_ERROR: &str = "write error";
+
 /// How many queued commands one drain round takes.
 const COMMAND_BATCH: usize = 64;
 /// How many rounds of events and commands a drain runs before it writes anyway.
@@ -218,6 +227,9 @@ impl<H: Handler> Driver<H> {
     /// Unregisters the session and tells the application, once.
     fn finish(&mut self, reason: CloseReason) {
         self.engine.remove_session(&self.shared.sid);
+        if let Some(description) = self.session.close_description() {
+            let _ = self.shared.close_description.set(Arc::from(description));
+        }
         if let Some(conn) = self.conn.take() {
             let handler = &self.engine.handler;
             let t = now();
@@ -274,6 +286,11 @@ impl<H: Handler> Driver<H> {
                     tracing::debug!(sid = %self.shared.sid, "messages dropped: {e}");
                 }
             }
+            Command::SendWith(batch, options) => {
+                if let Err(e) = self.session.send_batch_with(batch, options) {
+                    tracing::debug!(sid = %self.shared.sid, "messages dropped: {e}");
+                }
+            }
             Command::Close(reason) => self.session.close_with(now, reason),
             Command::App(cmd) => {
                 let handler = &self.engine.handler;
@@ -312,7 +329,14 @@ impl<H: Handler> Driver<H> {
                         let _ = timeout(write_timeout, socket.send(WsOut::Close(Some(1009)))).await;
                     });
                 }
-                self.session.handle_ws_closed(now, id, error);
+                match msg {
+                    // Node's descriptions: the `ws` error as `new Error(err)` writes it.
+                    Some(Err(_)) if too_big => {
+                        self.session.handle_ws_error(now, id, MAX_PAYLOAD_EXCEEDED)
+                    }
+                    Some(Err(e)) => self.session.handle_ws_error(now, id, e.to_string()),
+                    _ => self.session.handle_ws_closed(now, id, error),
+                }
             }
         }
     }
@@ -446,7 +470,7 @@ impl<H: Handler> Driver<H> {
                 let id = *id;
                 if !matches!(timeout(write_timeout, socket.flush()).await, Ok(Ok(()))) {
                     *slot = None;
-                    self.session.handle_ws_closed(now(), id, true);
+                    self.session.handle_ws_error(now(), id, WRITE_ERROR);
                 }
             }
         }
@@ -492,7 +516,7 @@ impl<H: Handler> Driver<H> {
 
     fn fail_ws(&mut self, ws: WsId) {
         if self.take_ws(ws).is_some() {
-            self.session.handle_ws_closed(now(), ws, true);
+            self.session.handle_ws_error(now(), ws, WRITE_ERROR);
         }
     }
 }

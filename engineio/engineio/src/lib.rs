@@ -39,6 +39,7 @@
 
 mod compression;
 mod config;
+mod connection_error;
 mod cookie;
 mod cors;
 mod driver;
@@ -50,10 +51,14 @@ mod static_files;
 pub mod testing;
 mod ws;
 
-pub use config::{AllowRequest, Config, Cors, CorsOrigin, HeadersHook, HttpCompression};
+pub use config::{
+    AllowRequest, Config, ConnectionErrorHook, Cors, CorsOrigin, GenerateId, HeadersHook,
+    HttpCompression,
+};
+pub use connection_error::ConnectionError;
 pub use cookie::{CookieOptions, SameSite};
 pub use engineio_codec::{ByteString, Data, Frame, ProtocolVersion, Sid, Text};
-pub use engineio_proto::{CloseReason, TransportKind, Transports};
+pub use engineio_proto::{CloseReason, ErrorContext, SendOptions, TransportKind, Transports};
 pub use error::Error;
 pub use hyper_server::{serve, serve_with};
 pub use service::{

@@ -10,8 +10,8 @@ use parking_lot::RwLock;
 use bytes::Bytes;
 use engineio_codec::{PayloadDecoder, Sid};
 use engineio_proto::{
-    route, HttpResponse, Method, Opening, PostBody, Query, RequestError, RequestId, RequestInfo,
-    Route, Session, TransportKind, WsId,
+    route_with_context, ErrorContext, HttpResponse, Method, Opening, PostBody, Query, Refusal,
+    RequestError, RequestId, RequestInfo, Route, Session, TransportKind, WsId,
 };
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Request, Response, StatusCode};
@@ -20,11 +20,12 @@ use http_body_util::{BodyExt, Full};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::compression;
+use crate::config::ConnectionErrorHook;
 use crate::cors;
 use crate::driver::{self, Command, First, Reply};
 use crate::socket::{Handler, Shared};
 use crate::ws::{BoxWebSocket, WebSocket};
-use crate::{Config, HttpCompression};
+use crate::{Config, ConnectionError, HttpCompression};
 
 /// The response body type of every Engine.IO response.
 pub type ResponseBody = Full<Bytes>;
@@ -49,6 +50,10 @@ pub(crate) struct Inner<H: Handler> {
     pub(crate) config: Config,
     pub(crate) proto: engineio_proto::Config,
     pub(crate) path_prefix: String,
+    /// What a request path must start with ([`Config::add_trailing_slash`]).
+    match_prefix: String,
+    /// The `connection_error` listeners (the config's, then those added at run time).
+    connection_error: RwLock<Vec<ConnectionErrorHook>>,
     pub(crate) handler: H,
     sessions: RwLock<HashMap<Sid, Arc<Shared>>>,
     /// Sessions open or being opened, counted against `Config::max_sessions`.
@@ -213,11 +218,15 @@ impl<H: Handler> EngineIo<H> {
     pub fn new(config: Config, handler: H) -> Self {
         let proto = config.protocol();
         let path_prefix = config.path_prefix();
+        let match_prefix = config.match_prefix();
+        let connection_error = RwLock::new(config.connection_error.iter().cloned().collect());
         EngineIo {
             inner: Arc::new(Inner {
                 config,
                 proto,
                 path_prefix,
+                match_prefix,
+                connection_error,
                 handler,
                 sessions: RwLock::new(HashMap::new()),
                 slots: Arc::new(AtomicUsize::new(0)),
@@ -235,10 +244,50 @@ impl<H: Handler> EngineIo<H> {
         &self.inner.handler
     }
 
-    /// Whether a request path belongs to this server (prefix match on `path` + `/`).
+    /// Whether a request path belongs to this server: a prefix match on `path` + `/`, or on
+    /// `path` alone when [`Config::add_trailing_slash`] is false (Node's check).
     pub fn matches(&self, path: &str) -> bool {
-        path.starts_with(&self.inner.path_prefix)
-            || path == self.inner.path_prefix.trim_end_matches('/')
+        path.starts_with(&self.inner.match_prefix)
+    }
+
+    /// Adds a listener of refused requests (Node's `io.engine.on("connection_error", ..)`),
+    /// called, in the order added, before the error response is written. See
+    /// [`ConnectionError`].
+    pub fn on_connection_error(
+        &self,
+        listener: impl Fn(&ConnectionError<'_>) + Send + Sync + 'static,
+    ) {
+        self.inner.connection_error.write().push(Arc::new(listener));
+    }
+
+    /// Tells the `connection_error` listeners (none is called under the lock).
+    fn emit_connection_error(&self, req: &http::request::Parts, refusal: &Refusal) {
+        let listeners = {
+            let all = self.inner.connection_error.read();
+            if all.is_empty() {
+                return;
+            }
+            all.clone()
+        };
+        let event = ConnectionError::new(req, &refusal.error, &refusal.context);
+        for listener in listeners {
+            listener(&event);
+        }
+    }
+
+    /// A session id for a handshake: [`Config::generate_id`]'s, checked, or a random one.
+    async fn generate_sid(&self, parts: &http::request::Parts) -> Result<Sid, String> {
+        let Some(generate) = &self.inner.config.generate_id else {
+            return Ok(self.inner.new_sid());
+        };
+        let id = generate(parts).await?;
+        let sid = Sid::parse(&id).ok_or_else(|| {
+            format!("invalid session id {id:?}: not 20 characters of A-Z a-z 0-9 - _")
+        })?;
+        if self.inner.session(&sid).is_some() {
+            return Err(format!("session id {id} is in use"));
+        }
+        Ok(sid)
     }
 
     /// How many sessions are open.
@@ -292,12 +341,13 @@ impl<H: Handler> EngineIo<H> {
         let query_str = parts.uri.query().unwrap_or("");
         let info = RequestInfo {
             method,
+            method_name: parts.method.as_str(),
             query: Query::parse(query_str),
             origin: parts.headers.get(header::ORIGIN).map(|v| v.as_bytes()),
             websocket_upgrade: websocket,
         };
-        let routed = route(&self.inner.proto, &info, |sid| {
-            self.inner.session(sid).map(|s| s.transport())
+        let routed = route_with_context(&self.inner.proto, &info, |sid| {
+            self.inner.session(sid).map(|s| (s.transport(), s.version))
         });
         let reply =
             |response: HttpResponse| Dispatch::Response(to_http(response, cors_headers.clone()));
@@ -312,12 +362,18 @@ impl<H: Handler> EngineIo<H> {
                 cors_headers.clone(),
             ))
         };
-        let refuse = |err: RequestError| {
+        let refuse = |refusal: Refusal| {
+            self.emit_connection_error(&parts, &refusal);
+            let err = refusal.error;
             if websocket {
                 Dispatch::Response(ws_refusal(&err))
             } else {
                 Dispatch::Response(to_http(HttpResponse::error(&err), cors_headers.clone()))
             }
+        };
+        let forbidden = |message: Option<String>| Refusal {
+            error: RequestError::Forbidden(message.clone()),
+            context: ErrorContext::Forbidden { message },
         };
         let route = match routed {
             Ok(route) => route,
@@ -331,19 +387,27 @@ impl<H: Handler> EngineIo<H> {
             } => {
                 if let Some(hook) = &self.inner.config.allow_request {
                     if let Err(message) = hook(&parts).await {
-                        let message = (!message.is_empty()).then_some(message);
-                        return refuse(RequestError::Forbidden(message));
+                        return refuse(forbidden((!message.is_empty()).then_some(message)));
                     }
                 }
                 // `Config::max_sessions`: refused like the hook refuses, before the version check.
                 let Some(slot) = self.inner.reserve_slot() else {
-                    return refuse(RequestError::Forbidden(Some("Too many sessions".into())));
+                    return refuse(forbidden(Some("Too many sessions".into())));
                 };
-                if let Err(err) = self.inner.proto.accept_version(version) {
-                    return refuse(err);
+                if let Err(error) = self.inner.proto.accept_version(version) {
+                    let context = ErrorContext::UnsupportedProtocolVersion { protocol: version };
+                    return refuse(Refusal { error, context });
                 }
+                let sid = match self.generate_sid(&parts).await {
+                    Ok(sid) => sid,
+                    Err(error) => {
+                        return refuse(Refusal {
+                            error: RequestError::BadRequest,
+                            context: ErrorContext::IdGenerationError { error },
+                        })
+                    }
+                };
                 let head = Arc::new(RequestHead::from_parts(&parts));
-                let sid = self.inner.new_sid();
                 let mut dispatch = match transport {
                     TransportKind::WebSocket => {
                         self.accept_ws(&parts.headers, WsKind::Handshake(version, sid, head, slot))
@@ -371,16 +435,27 @@ impl<H: Handler> EngineIo<H> {
             }
             Route::PollGet(sid) => {
                 let (tx, rx) = oneshot::channel();
-                let mut dispatch = poll_reply(self.command(&sid, Command::Get(tx), rx).await);
+                let response = self.command(&sid, Command::Get(tx), rx).await;
+                if let Some(refusal) = session_refusal(&response, sid) {
+                    self.emit_connection_error(&parts, &refusal);
+                }
+                let mut dispatch = poll_reply(response);
                 if let Some(hook) = &self.inner.config.headers {
                     hook(dispatch.headers_mut(), &parts);
                 }
                 dispatch
             }
-            Route::PollPost(sid) => reply(self.post(&sid, &parts.headers, body).await),
+            Route::PollPost(sid) => {
+                let response = self.post(&sid, &parts.headers, body).await;
+                if let Some(refusal) = session_refusal(&response, sid) {
+                    self.emit_connection_error(&parts, &refusal);
+                }
+                reply(response)
+            }
             Route::PollOtherMethod(_) => reply(HttpResponse::empty(500)),
             Route::Upgrade(sid) => self.accept_ws(&parts.headers, WsKind::Upgrade(sid)),
-            Route::RejectUpgrade => refuse(RequestError::BadRequest),
+            // Node accepts the upgrade, then closes it (no `connection_error`).
+            Route::RejectUpgrade => Dispatch::Response(ws_refusal(&RequestError::BadRequest)),
         }
     }
 
@@ -518,8 +593,23 @@ impl<H: Handler> EngineIo<H> {
             buffered: std::sync::atomic::AtomicUsize::new(0),
             max_buffered: self.inner.config.max_buffered_packets,
             head,
+            close_description: std::sync::OnceLock::new(),
         });
-        self.inner.sessions.write().insert(sid, shared.clone());
+        {
+            // The id was checked when it was made; another handshake may have taken it since
+            // (a custom `generate_id`): never two sessions under one id.
+            let mut sessions = self.inner.sessions.write();
+            if sessions.contains_key(&sid) {
+                drop(sessions);
+                tracing::warn!(%sid, "session id taken meanwhile; handshake refused");
+                if let First::Polling(_, reply) = first {
+                    let refused = HttpResponse::error(&RequestError::BadRequest);
+                    let _ = reply.send(Reply::Response(refused));
+                }
+                return;
+            }
+            sessions.insert(sid, shared.clone());
+        }
         driver::run(self.inner.clone(), shared, rx, session, first).await;
     }
 }
@@ -553,6 +643,32 @@ where
     PostBody::Decoded(decoder.finish())
 }
 
+/// The `connection_error` of a polling request the session refused after routing (it closed
+/// or upgraded meanwhile: Node's client table no longer has it, or has it on websocket).
+fn session_refusal(response: &HttpResponse, sid: Sid) -> Option<Refusal> {
+    if response.status != 400 || response.content_type != Some("application/json") {
+        return None;
+    }
+    let unknown = RequestError::UnknownSid;
+    if response.body == unknown.json_body().as_bytes() {
+        let context = ErrorContext::UnknownSid {
+            sid: sid.to_string(),
+        };
+        return Some(Refusal {
+            error: unknown,
+            context,
+        });
+    }
+    let context = ErrorContext::TransportMismatch {
+        transport: TransportKind::Polling,
+        previous_transport: TransportKind::WebSocket,
+    };
+    Some(Refusal {
+        error: RequestError::BadRequest,
+        context,
+    })
+}
+
 /// Whether the headers ask for a websocket upgrade.
 pub fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
     headers
@@ -580,10 +696,11 @@ fn to_http(response: HttpResponse, extra: HeaderMap) -> Response<ResponseBody> {
 /// `Accept-Encoding` allow it. Errors are written as they are, as Node writes them outside the
 /// transport. As Node, no `Vary` header is added (the answer is `no-store` anyway).
 ///
-/// Two differences from Node, neither visible to a client: Node streams the compressed body
-/// (`Transfer-Encoding: chunked`) where this compresses it whole and lets the framework send
-/// its `Content-Length`; and Node skips a payload whose packets all lack the `compress` send
-/// option (a bare noop or close answer, a few bytes: only a threshold that small tells).
+/// As Node, only a payload with a packet sent with `compress` is compressed
+/// ([`HttpResponse::compress`]): not one made only of `compress(false)` messages, nor a bare
+/// noop or close answer. One difference from Node, not visible to a client: Node streams the
+/// compressed body (`Transfer-Encoding: chunked`) where this compresses it whole and lets the
+/// framework send its `Content-Length`.
 fn to_http_poll(
     response: HttpResponse,
     compression: Option<&HttpCompression>,
@@ -591,7 +708,7 @@ fn to_http_poll(
     extra: HeaderMap,
 ) -> Response<ResponseBody> {
     let compressed = match compression {
-        Some(config) if response.status == 200 => {
+        Some(config) if response.status == 200 && response.compress => {
             compression::compress(config, request_headers, &response.body)
         }
         _ => None,

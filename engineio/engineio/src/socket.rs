@@ -2,11 +2,11 @@
 
 use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use engineio_codec::{Data, ProtocolVersion, Sid};
-use engineio_proto::{CloseReason, TransportKind};
+use engineio_proto::{CloseReason, SendOptions, TransportKind};
 use tokio::sync::mpsc;
 
 use crate::driver::Command;
@@ -50,7 +50,8 @@ pub trait Handler: Send + Sync + 'static {
     /// The deadline of [`Handler::poll_timeout`] passed.
     fn on_timeout(&self, _conn: &mut Self::Connection, _now: Instant) {}
 
-    /// The session ended, with Node's reason.
+    /// The session ended, with Node's reason. For "transport error",
+    /// [`Socket::close_description`] has Node's description of the error.
     fn on_disconnect(&self, conn: Self::Connection, reason: CloseReason, now: Instant);
 }
 
@@ -66,6 +67,8 @@ pub(crate) struct Shared {
     /// The session's `max_buffered_packets`.
     pub(crate) max_buffered: usize,
     pub(crate) head: Arc<crate::service::RequestHead>,
+    /// Node's close description, set when the session ends (see [`Socket::close_description`]).
+    pub(crate) close_description: OnceLock<Arc<str>>,
 }
 
 impl Shared {
@@ -135,6 +138,29 @@ impl Socket {
             .tx
             .try_send(Command::Send(data))
             .map_err(queue_error)
+    }
+
+    /// Queues messages that go out together (see [`Socket::try_send_batch`]) with send options
+    /// (Node's `socket.send(data, { compress })`): with `compress: false` for every message of
+    /// a polling answer, that answer is not HTTP-compressed.
+    pub fn try_send_all_with(&self, batch: &[Data], options: SendOptions) -> Result<(), Error> {
+        if options == SendOptions::default() {
+            return self.try_send_all(batch);
+        }
+        self.check_room(batch.len())?;
+        self.shared
+            .tx
+            .try_send(Command::SendWith(batch.to_vec(), options))
+            .map_err(queue_error)
+    }
+
+    /// Node's description of why the session closed (the second argument of its `close`
+    /// event), once it has: for "transport error", the error's message (`"overlap from
+    /// client"`, `"invalid heartbeat direction"`, `"poll connection closed prematurely"`,
+    /// `"RangeError: Max payload size exceeded"`, `"write error"`, ...); `None` for the other
+    /// reasons and while the session is open. Readable in [`Handler::on_disconnect`].
+    pub fn close_description(&self) -> Option<&str> {
+        self.shared.close_description.get().map(|d| &**d)
     }
 
     /// Queues messages that go out together or not at all (for example a Socket.IO packet and

@@ -55,6 +55,8 @@ impl Outbox {
             return Some(match self.rx.try_recv().ok()? {
                 Command::Send(data) => Outgoing::Message(data),
                 Command::SendBatch(batch) => Outgoing::Batch(batch),
+                // The send options only matter to the HTTP side (compression).
+                Command::SendWith(batch, _) => Outgoing::Batch(batch),
                 Command::App(cmd) => Outgoing::Command(cmd),
                 Command::Close(reason) => Outgoing::Close(reason),
                 // Only the HTTP side sends these; a test socket has none.
@@ -75,6 +77,12 @@ impl Outbox {
     /// polling), as the session task reports it after each turn.
     pub fn set_buffered(&self, n: usize) {
         self.shared.buffered.store(n, Ordering::Release);
+    }
+
+    /// Sets what [`Socket::close_description`] reports (the session task sets it when the
+    /// session ends with a description); only the first call counts.
+    pub fn set_close_description(&self, description: &str) {
+        let _ = self.shared.close_description.set(Arc::from(description));
     }
 
     /// Ends the session: the socket reports closed and sends fail with `Closed`.
@@ -111,6 +119,7 @@ pub fn socket_with_head(
         buffered: AtomicUsize::new(0),
         max_buffered,
         head: Arc::new(head),
+        close_description: std::sync::OnceLock::new(),
     });
     (
         Socket {

@@ -47,6 +47,10 @@ pub struct Config {
     /// poll). Node has no limit; we bound it so a vanished peer cannot grow memory without end.
     /// Default 1024. A send beyond it fails with [`SendError::Full`](crate::SendError::Full).
     pub max_buffered_packets: usize,
+    /// A message queued right after the open packet of every session (Node's
+    /// `initialPacket`), so that the handshake carries both: the polling handshake answer is
+    /// `0{...}\x1e4<packet>`, a websocket gets it as the second frame. Default none.
+    pub initial_packet: Option<engineio_codec::Data>,
 }
 
 impl Default for Config {
@@ -61,6 +65,7 @@ impl Default for Config {
             allow_upgrades: true,
             allow_eio3: false,
             max_buffered_packets: 1024,
+            initial_packet: None,
         }
     }
 }

@@ -54,9 +54,13 @@ mod timer;
 pub use close::CloseReason;
 pub use config::{Config, Transports};
 pub use error::{RequestError, SendError};
-pub use request::{route, Method, Query, RequestInfo, Route, TransportKind};
+pub use request::{
+    route, route_with_context, ErrorContext, Method, Query, Refusal, RequestInfo, Route,
+    TransportKind,
+};
 pub use session::{
-    Event, HttpResponse, Opening, PostBody, PostStart, RequestId, Session, Transmit, WsId,
+    Event, HttpResponse, Opening, PostBody, PostStart, RequestId, SendOptions, Session, Transmit,
+    WsId,
 };
 pub use timer::Timer;
 

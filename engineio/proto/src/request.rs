@@ -2,7 +2,9 @@
 //!
 //! [`route`] runs steps 1-4 of Node's `verify()` (transport, Origin, sid, handshake method);
 //! the caller then runs its allow-request hook on a [`Route::Handshake`] and finally
-//! [`Config::accept_version`] (step 5), in that order.
+//! [`Config::accept_version`] (step 5), in that order. [`route_with_context`] does the same
+//! and also says why a request was refused the way Node's `connection_error` event does
+//! ([`Refusal`]: the error and its [`ErrorContext`]).
 
 use crate::{Config, RequestError};
 use engineio_codec::{ProtocolVersion, Sid};
@@ -21,6 +23,17 @@ pub enum Method {
 }
 
 impl Method {
+    /// The method's name (`"GET"`, ...; `"OTHER"` for [`Method::Other`], whose name is in
+    /// [`RequestInfo::method_name`]).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Options => "OPTIONS",
+            Method::Other => "OTHER",
+        }
+    }
+
     /// Maps a method name (`"GET"`, ...) to a [`Method`].
     pub fn from_name(name: &str) -> Method {
         match name {
@@ -88,6 +101,8 @@ impl<'a> Query<'a> {
 pub struct RequestInfo<'a> {
     /// The method.
     pub method: Method,
+    /// The method's name as the request wrote it (`"PUT"`, ...), for [`ErrorContext`].
+    pub method_name: &'a str,
     /// The parsed query.
     pub query: Query<'a>,
     /// The raw `Origin` header, if any.
@@ -124,34 +139,179 @@ pub enum Route {
 /// Validates a request in Node's order and says where it goes.
 ///
 /// `session_transport` looks a sid up: `None` when no live session has it, else the session's
-/// current transport.
+/// current transport. (The protocol version of a session request is not checked: see
+/// [`route_with_context`].)
 pub fn route(
     config: &Config,
     req: &RequestInfo<'_>,
     session_transport: impl FnOnce(&Sid) -> Option<TransportKind>,
 ) -> Result<Route, RequestError> {
+    let version = ProtocolVersion::from_query(req.query.eio);
+    route_with_context(config, req, |sid| {
+        session_transport(sid).map(|transport| (transport, version))
+    })
+    .map_err(|refusal| refusal.error)
+}
+
+/// What Node's `connection_error` event says about a refused request, besides its code and
+/// message: its `context` object (field names in the variant docs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorContext {
+    /// Code 0, `{ transport }`: the `transport` query value (`None` when absent, which Node
+    /// writes as `{}`).
+    UnknownTransport {
+        /// The `transport` query value.
+        transport: Option<String>,
+    },
+    /// Code 3, `{ name: "INVALID_ORIGIN", origin }`: the `Origin` header has characters a
+    /// header value cannot have.
+    InvalidOrigin {
+        /// The header, lossily decoded.
+        origin: String,
+    },
+    /// Code 1, `{ sid }`: no live session has this id.
+    UnknownSid {
+        /// The `sid` query value.
+        sid: String,
+    },
+    /// Code 3, `{ name: "TRANSPORT_MISMATCH", transport, previousTransport }`: a request
+    /// for a session on another transport that is not an upgrade (polling after the upgrade).
+    TransportMismatch {
+        /// The transport of the request.
+        transport: TransportKind,
+        /// The session's transport.
+        previous_transport: TransportKind,
+    },
+    /// Code 3, `{ name: "PROTOCOL_MISMATCH", protocol, previousProtocol }`: a request for a
+    /// session with another `EIO` than its handshake's.
+    ProtocolMismatch {
+        /// The request's protocol (Node's rule: `EIO=4` is 4, anything else 3).
+        protocol: ProtocolVersion,
+        /// The session's.
+        previous_protocol: ProtocolVersion,
+    },
+    /// Code 2, `{ method }`: a handshake (no `sid`) with a method other than GET.
+    BadHandshakeMethod {
+        /// The request method (`"POST"`, ...).
+        method: String,
+    },
+    /// Code 3, `{ name: "TRANSPORT_HANDSHAKE_ERROR" }`: a `transport=websocket` handshake
+    /// that is not a websocket upgrade request.
+    TransportHandshakeError,
+    /// Code 4, `{ message }`: the allow-request hook refused (with its message, if any).
+    Forbidden {
+        /// The hook's message.
+        message: Option<String>,
+    },
+    /// Code 5, `{ protocol }`: an `EIO` version the server does not accept.
+    UnsupportedProtocolVersion {
+        /// The protocol asked for (3 for anything but `EIO=4`, as Node).
+        protocol: ProtocolVersion,
+    },
+    /// Code 3, `{ name: "ID_GENERATION_ERROR", error }`: the session id generator failed, or
+    /// gave an id that cannot be used.
+    IdGenerationError {
+        /// What went wrong.
+        error: String,
+    },
+}
+
+impl ErrorContext {
+    /// Node's `name` field of the context, for the variants that have one.
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            ErrorContext::InvalidOrigin { .. } => Some("INVALID_ORIGIN"),
+            ErrorContext::TransportMismatch { .. } => Some("TRANSPORT_MISMATCH"),
+            ErrorContext::ProtocolMismatch { .. } => Some("PROTOCOL_MISMATCH"),
+            ErrorContext::TransportHandshakeError => Some("TRANSPORT_HANDSHAKE_ERROR"),
+            ErrorContext::IdGenerationError { .. } => Some("ID_GENERATION_ERROR"),
+            _ => None,
+        }
+    }
+}
+
+/// A refused request: the error (code, message, HTTP status) and Node's context.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// The error.
+    pub error: RequestError,
+    /// Node's `context` of the `connection_error` event.
+    pub context: ErrorContext,
+}
+
+impl Refusal {
+    fn new(error: RequestError, context: ErrorContext) -> Self {
+        Refusal { error, context }
+    }
+}
+
+/// [`route`], saying why a request is refused (Node's `connection_error` context), and
+/// checking, as Node, that a request for a session has the session's protocol version
+/// (`session` gives the live session's transport and version).
+pub fn route_with_context(
+    config: &Config,
+    req: &RequestInfo<'_>,
+    session: impl FnOnce(&Sid) -> Option<(TransportKind, ProtocolVersion)>,
+) -> Result<Route, Refusal> {
     // 1. transport
     let transport = match req.query.transport {
         Some("polling") if config.transports.polling => TransportKind::Polling,
         Some("websocket") if config.transports.websocket => TransportKind::WebSocket,
-        _ => return Err(RequestError::TransportUnknown),
+        other => {
+            return Err(Refusal::new(
+                RequestError::TransportUnknown,
+                ErrorContext::UnknownTransport {
+                    transport: other.map(str::to_owned),
+                },
+            ))
+        }
     };
     // 2. Origin header characters
-    if req.origin.is_some_and(|o| !is_valid_header_value(o)) {
-        return Err(RequestError::BadRequest);
+    if let Some(origin) = req.origin.filter(|o| !is_valid_header_value(o)) {
+        return Err(Refusal::new(
+            RequestError::BadRequest,
+            ErrorContext::InvalidOrigin {
+                origin: String::from_utf8_lossy(origin).into_owned(),
+            },
+        ));
     }
     // 3. sid
     if let Some(raw_sid) = req.query.sid {
-        let sid = Sid::parse(raw_sid).ok_or(RequestError::UnknownSid)?;
-        let current = session_transport(&sid).ok_or(RequestError::UnknownSid)?;
+        let unknown = || {
+            Refusal::new(
+                RequestError::UnknownSid,
+                ErrorContext::UnknownSid {
+                    sid: raw_sid.to_owned(),
+                },
+            )
+        };
+        let sid = Sid::parse(raw_sid).ok_or_else(unknown)?;
+        let (current, version) = session(&sid).ok_or_else(unknown)?;
+        if !req.websocket_upgrade && current != transport {
+            return Err(Refusal::new(
+                RequestError::BadRequest,
+                ErrorContext::TransportMismatch {
+                    transport,
+                    previous_transport: current,
+                },
+            ));
+        }
+        let protocol = ProtocolVersion::from_query(req.query.eio);
+        if protocol != version {
+            return Err(Refusal::new(
+                RequestError::BadRequest,
+                ErrorContext::ProtocolMismatch {
+                    protocol,
+                    previous_protocol: version,
+                },
+            ));
+        }
         if req.websocket_upgrade {
             return Ok(match transport {
                 TransportKind::WebSocket => Route::Upgrade(sid),
                 TransportKind::Polling => Route::RejectUpgrade,
             });
-        }
-        if current != transport {
-            return Err(RequestError::BadRequest);
         }
         return Ok(match req.method {
             Method::Get => Route::PollGet(sid),
@@ -161,10 +321,18 @@ pub fn route(
     }
     // 4. handshake
     if req.method != Method::Get {
-        return Err(RequestError::BadHandshakeMethod);
+        return Err(Refusal::new(
+            RequestError::BadHandshakeMethod,
+            ErrorContext::BadHandshakeMethod {
+                method: req.method_name.to_owned(),
+            },
+        ));
     }
     if transport == TransportKind::WebSocket && !req.websocket_upgrade {
-        return Err(RequestError::BadRequest);
+        return Err(Refusal::new(
+            RequestError::BadRequest,
+            ErrorContext::TransportHandshakeError,
+        ));
     }
     if transport == TransportKind::Polling && req.websocket_upgrade {
         return Ok(Route::RejectUpgrade);
@@ -204,6 +372,7 @@ mod tests {
     fn info(method: Method, query: &str, ws: bool) -> RequestInfo<'_> {
         RequestInfo {
             method,
+            method_name: method.as_str(),
             query: Query::parse(query),
             origin: None,
             websocket_upgrade: ws,

@@ -1,6 +1,7 @@
 //! One Engine.IO session: the sans-IO state machine. [`Session`]'s docs hold the state diagram
 //! and the calling contract (the module is private; the type is what users see).
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
@@ -30,6 +31,12 @@ pub struct HttpResponse {
     pub content_type: Option<&'static str>,
     /// Body.
     pub body: Bytes,
+    /// Whether the body may be compressed (HTTP compression of polling answers): true for a
+    /// payload holding at least one packet sent with [`SendOptions::compress`] (Node's
+    /// `Polling#send`: `packets.some(p => p.options.compress)`). Messages, pings, pongs and
+    /// the handshake are sent with it unless the application said otherwise; a bare noop or
+    /// close answer, errors and POST answers are not.
+    pub compress: bool,
 }
 
 impl HttpResponse {
@@ -39,6 +46,7 @@ impl HttpResponse {
             status,
             content_type: None,
             body: Bytes::new(),
+            compress: false,
         }
     }
 
@@ -48,6 +56,7 @@ impl HttpResponse {
             status: err.status(),
             content_type: Some("application/json"),
             body: Bytes::from(err.json_body()),
+            compress: false,
         }
     }
 
@@ -57,7 +66,25 @@ impl HttpResponse {
             status: 200,
             content_type: Some("text/html"),
             body: Bytes::from_static(b"ok"),
+            compress: false,
         }
+    }
+}
+
+/// How an application message is sent (Node's `socket.send(data, options)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SendOptions {
+    /// Whether the message may be compressed. Default true, as Node (`compress !== false`).
+    /// Only HTTP compression of polling answers reads it: an answer is compressed (above the
+    /// threshold) when at least one of its packets allows it, so a payload made only of
+    /// `compress: false` messages goes out as it is. Websocket frames are never compressed
+    /// (no permessage-deflate).
+    pub compress: bool,
+}
+
+impl Default for SendOptions {
+    fn default() -> Self {
+        SendOptions { compress: true }
     }
 }
 
@@ -145,6 +172,10 @@ enum State {
     Closed,
 }
 
+/// Node's description of a websocket message over `max_payload` (the text of the `ws`
+/// package's error: `new Error(err)` of a `RangeError`).
+pub(crate) const MAX_PAYLOAD_EXCEEDED: &str = "RangeError: Max payload size exceeded";
+
 /// How often an upgrading session answers a held polling GET with a noop after the probe.
 /// Node: 100 ms check interval, not configurable in Node.
 const UPGRADE_NOOP_INTERVAL: Duration = Duration::from_millis(100);
@@ -229,6 +260,11 @@ pub struct Session {
     post: Option<RequestId>,
     b64: bool,
     buffer: VecDeque<Packet>,
+    /// Whether a packet of `buffer` may be compressed (see [`HttpResponse::compress`]); the
+    /// buffer is always written or dropped whole, so one flag covers it.
+    buffer_compress: bool,
+    /// Node's close `description` of a "transport error" (the error's message).
+    close_description: Option<Cow<'static, str>>,
     timers: TimerTable,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
@@ -295,11 +331,16 @@ impl Session {
             post: None,
             b64,
             buffer: VecDeque::new(),
+            buffer_compress: false,
+            close_description: None,
             timers: TimerTable::default(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         };
-        session.buffer.push_back(Packet::Open(handshake.to_json()));
+        session.queue(Packet::Open(handshake.to_json()), true);
+        if let Some(packet) = &config.initial_packet {
+            session.queue(Packet::Message(packet.clone()), true);
+        }
         match version {
             ProtocolVersion::V4 => session
                 .timers
@@ -334,13 +375,18 @@ impl Session {
 
     /// Queues a message for the peer.
     pub fn send(&mut self, data: Data) -> Result<(), SendError> {
+        self.send_with(data, SendOptions::default())
+    }
+
+    /// Queues a message for the peer with send options.
+    pub fn send_with(&mut self, data: Data, options: SendOptions) -> Result<(), SendError> {
         if self.state != State::Open {
             return Err(SendError::Closed);
         }
         if self.buffer.len() >= self.config.max_buffered_packets {
             return Err(SendError::Full);
         }
-        self.buffer.push_back(Packet::Message(data));
+        self.queue(Packet::Message(data), options.compress);
         self.flush();
         Ok(())
     }
@@ -348,15 +394,33 @@ impl Session {
     /// Queues several messages that must go out together or not at all (a Socket.IO packet and
     /// its attachments): refused whole when they do not all fit.
     pub fn send_batch(&mut self, batch: Vec<Data>) -> Result<(), SendError> {
+        self.send_batch_with(batch, SendOptions::default())
+    }
+
+    /// [`Session::send_batch`] with send options (for every message of the batch).
+    pub fn send_batch_with(
+        &mut self,
+        batch: Vec<Data>,
+        options: SendOptions,
+    ) -> Result<(), SendError> {
         if self.state != State::Open {
             return Err(SendError::Closed);
         }
         if self.buffer.len() + batch.len() > self.config.max_buffered_packets {
             return Err(SendError::Full);
         }
+        self.buffer_compress |= options.compress && !batch.is_empty();
         self.buffer.extend(batch.into_iter().map(Packet::Message));
         self.flush();
         Ok(())
+    }
+
+    /// Node's `description` of the close (the second argument of its `close` event), once the
+    /// session is closed: for "transport error", the message of the error (`"overlap from
+    /// client"`, `"invalid heartbeat direction"`, `"poll connection closed prematurely"`,
+    /// ...); `None` for every other reason, as Node.
+    pub fn close_description(&self) -> Option<&str> {
+        self.close_description.as_deref()
     }
 
     /// Whether events wait in [`Session::poll_event`].
@@ -423,7 +487,7 @@ impl Session {
         if self.held_get.is_some() {
             // Node: the second GET gets 400, the session closes, the held GET gets `1`.
             self.respond(req, HttpResponse::empty(400));
-            self.finish(CloseReason::TransportError, HeldGetAnswer::Close);
+            self.fail("overlap from client", HeldGetAnswer::Close);
             return;
         }
         self.held_get = Some(req);
@@ -438,6 +502,7 @@ impl Session {
                     status: 200,
                     content_type: Some(payload.content_type),
                     body: payload.body,
+                    compress: false,
                 },
             );
             self.finish(reason, HeldGetAnswer::Close);
@@ -463,7 +528,12 @@ impl Session {
         }
         if self.post.is_some() || (binary_body && self.version == ProtocolVersion::V4) {
             self.respond(req, HttpResponse::empty(400));
-            self.finish(CloseReason::TransportError, HeldGetAnswer::Close);
+            let description = if self.post.is_some() {
+                "data request overlap from client"
+            } else {
+                "invalid content"
+            };
+            self.fail(description, HeldGetAnswer::Close);
             return PostStart::Refused;
         }
         self.post = Some(req);
@@ -481,7 +551,10 @@ impl Session {
             PostBody::TooLarge => self.respond(req, HttpResponse::empty(413)),
             PostBody::Aborted => {
                 self.respond(req, HttpResponse::empty(400));
-                self.finish(CloseReason::TransportError, HeldGetAnswer::Close);
+                self.fail(
+                    "data request connection closed prematurely",
+                    HeldGetAnswer::Close,
+                );
             }
             PostBody::Decoded(decoded) => {
                 for packet in decoded.packets {
@@ -510,7 +583,7 @@ impl Session {
     pub fn handle_poll_lost(&mut self, now: Instant) {
         self.fire_due_deadlines(now);
         if self.transport == TransportKind::Polling {
-            self.finish(CloseReason::TransportError, HeldGetAnswer::Close);
+            self.fail("poll connection closed prematurely", HeldGetAnswer::Close);
         }
     }
 
@@ -554,7 +627,7 @@ impl Session {
                     code: Some(1009),
                 });
                 self.ws = None;
-                self.finish(CloseReason::TransportError, HeldGetAnswer::Close);
+                self.fail(MAX_PAYLOAD_EXCEEDED, HeldGetAnswer::Close);
             } else {
                 self.abort_upgrade_with(Some(1009));
             }
@@ -594,6 +667,23 @@ impl Session {
             Packet::Upgrade => self.complete_upgrade(ws),
             _ => self.abort_upgrade(),
         }
+    }
+
+    /// A websocket failed with an error (a read or write error, a message over the limit):
+    /// as [`Session::handle_ws_closed`] with `error`, and `description` becomes the close
+    /// description when this ends the session (Node passes the error: `"write error"`,
+    /// `"RangeError: Max payload size exceeded"`, ...).
+    pub fn handle_ws_error(
+        &mut self,
+        now: Instant,
+        ws: WsId,
+        description: impl Into<Cow<'static, str>>,
+    ) {
+        self.fire_due_deadlines(now);
+        if self.state != State::Closed && self.ws == Some(ws) {
+            self.close_description = Some(description.into());
+        }
+        self.handle_ws_closed(now, ws, true);
     }
 
     /// A websocket ended (closed by the peer, or an I/O error).
@@ -652,7 +742,7 @@ impl Session {
             match timer {
                 Timer::PingInterval => {
                     if self.state == State::Open {
-                        self.buffer.push_back(Packet::Ping(String::new()));
+                        self.queue(Packet::Ping(String::new()), true);
                         self.flush();
                         self.timers
                             .set(Timer::PingTimeout, now + self.config.ping_timeout);
@@ -693,13 +783,12 @@ impl Session {
                     if self.buffer.len() < self.config.max_buffered_packets
                         || !self.buffer.iter().any(|p| matches!(p, Packet::Pong(_)))
                     {
-                        self.buffer.push_back(Packet::Pong(String::new()));
+                        self.queue(Packet::Pong(String::new()), true);
                     }
                     self.flush();
                 }
-                // "invalid heartbeat direction"
                 ProtocolVersion::V4 => {
-                    self.finish(CloseReason::TransportError, HeldGetAnswer::Close)
+                    self.fail("invalid heartbeat direction", HeldGetAnswer::Close)
                 }
             },
             Packet::Pong(_) => match self.version {
@@ -709,7 +798,7 @@ impl Session {
                         .set(Timer::PingInterval, now + self.config.ping_interval);
                 }
                 ProtocolVersion::V3 => {
-                    self.finish(CloseReason::TransportError, HeldGetAnswer::Close)
+                    self.fail("invalid heartbeat direction", HeldGetAnswer::Close)
                 }
             },
             Packet::Close => self.finish(CloseReason::TransportClose, HeldGetAnswer::Close),
@@ -755,6 +844,8 @@ impl Session {
         match self.transport {
             TransportKind::WebSocket => {
                 if let Some(ws) = self.ws {
+                    // Websocket frames are never compressed (no permessage-deflate).
+                    self.buffer_compress = false;
                     for packet in self.buffer.drain(..) {
                         let frame = encode_frame(&packet, self.version);
                         self.transmits.push_back(Transmit::Ws { ws, frame });
@@ -769,6 +860,7 @@ impl Session {
                         status: 200,
                         content_type: Some(payload.content_type),
                         body: payload.body,
+                        compress: std::mem::take(&mut self.buffer_compress),
                     };
                     self.transmits.push_back(Transmit::Http { req, response });
                 }
@@ -783,10 +875,12 @@ impl Session {
                 HeldGetAnswer::Noop => Packet::Noop,
             };
             let payload = encode_payload(&[packet], self.version, self.b64);
+            // As Node, a noop or close answer is never compressed (sent without options).
             let response = HttpResponse {
                 status: 200,
                 content_type: Some(payload.content_type),
                 body: payload.body,
+                compress: false,
             };
             self.transmits.push_back(Transmit::Http { req, response });
         }
@@ -794,6 +888,20 @@ impl Session {
 
     fn respond(&mut self, req: RequestId, response: HttpResponse) {
         self.transmits.push_back(Transmit::Http { req, response });
+    }
+
+    /// Ends the session with "transport error" and Node's description of the error.
+    fn fail(&mut self, description: &'static str, held_get: HeldGetAnswer) {
+        if self.state != State::Closed {
+            self.close_description = Some(Cow::Borrowed(description));
+        }
+        self.finish(CloseReason::TransportError, held_get);
+    }
+
+    /// Queues a packet for the current transport; `compress` as [`SendOptions::compress`].
+    fn queue(&mut self, packet: Packet, compress: bool) {
+        self.buffer_compress |= compress;
+        self.buffer.push_back(packet);
     }
 
     /// Ends the session now.
@@ -810,6 +918,7 @@ impl Session {
                 .push_back(Transmit::WsClose { ws, code: None });
         }
         self.buffer.clear();
+        self.buffer_compress = false;
         self.events.push_back(Event::Closed(reason));
     }
 }

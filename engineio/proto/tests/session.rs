@@ -43,6 +43,7 @@ fn quiet_config() -> Config {
 fn req<'a>(method: Method, query: &'a str, websocket_upgrade: bool) -> RequestInfo<'a> {
     RequestInfo {
         method,
+        method_name: method.as_str(),
         query: Query::parse(query),
         origin: None,
         websocket_upgrade,
@@ -2088,6 +2089,7 @@ fn expired_deadlines_fire_in_deadline_order_before_the_input() {
                     status: 200,
                     content_type: Some(TEXT),
                     body: Bytes::from_static(b"2"),
+                    compress: true,
                 },
             },
         ]

@@ -60,17 +60,33 @@ async fn layer_routes_engine_paths_to_the_engine() {
 }
 
 #[tokio::test]
+async fn without_trailing_slash_the_bare_path_is_the_engines_through_nest_service() {
+    let config = Config {
+        add_trailing_slash: false,
+        ..Config::default()
+    };
+    let engine = EngineIo::new(config, Echo);
+    let mut app = Router::new().nest_service("/engine.io", EngineIoService::new(engine));
+    for path in [HANDSHAKE, "/engine.io?EIO=4&transport=polling"] {
+        let (status, body) = get_path(&mut app, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(body.starts_with("0{\"sid\":"), "{path}: {body}");
+    }
+}
+
+#[tokio::test]
 async fn nest_service_sees_the_original_path() {
     let engine = EngineIo::new(Config::default(), Echo);
     let mut app = Router::new()
         .route("/hello", get(|| async { "hello" }))
         .nest_service("/engine.io", EngineIoService::new(engine.clone()))
         .route_service("/elsewhere", EngineIoService::new(engine));
-    for path in [HANDSHAKE, "/engine.io?EIO=4&transport=polling"] {
-        let (status, body) = get_path(&mut app, path).await;
-        assert_eq!(status, StatusCode::OK, "{path}");
-        assert!(body.starts_with("0{\"sid\":"), "{path}: {body}");
-    }
+    let (status, body) = get_path(&mut app, HANDSHAKE).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.starts_with("0{\"sid\":"), "{body}");
+    // As Node's default `addTrailingSlash`: the path without its slash is not the engine's.
+    let (status, _) = get_path(&mut app, "/engine.io?EIO=4&transport=polling").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(
         get_path(&mut app, "/elsewhere").await.0,
         StatusCode::NOT_FOUND

@@ -170,6 +170,93 @@ impl SocketIoBuilder {
         self
     }
 
+    /// `addTrailingSlash` (default true): whether the path is matched as `<path>/`
+    /// (`/socket.io/?EIO=4..`; `/socket.io?EIO=4..` is not the server's) or, with false, as a
+    /// bare prefix, as Node does (`/socket.io?EIO=4..` too). See
+    /// [`engineio::Config::add_trailing_slash`].
+    pub fn add_trailing_slash(mut self, add: bool) -> Self {
+        self.config.engine.add_trailing_slash = add;
+        self
+    }
+
+    /// The engine's `generateId`: makes the Engine.IO session ids (default: 15 random bytes
+    /// in base64url). An id must be 20 characters of `A-Z a-z 0-9 - _` and not in use, or the
+    /// handshake is refused (code 3); see [`engineio::GenerateId`].
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    ///
+    /// let next = AtomicU64::new(0);
+    /// let io = socketio::SocketIo::builder()
+    ///     .generate_id(move |_req| {
+    ///         let n = next.fetch_add(1, Ordering::Relaxed);
+    ///         std::future::ready(Ok(format!("node-a-{n:014}")))
+    ///     })
+    ///     .build();
+    /// # let _ = io;
+    /// ```
+    pub fn generate_id<F, Fut>(mut self, generate: F) -> Self
+    where
+        F: Fn(&http::request::Parts) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<String, String>> + Send + 'static,
+    {
+        self.config.engine = self.config.engine.with_generate_id(generate);
+        self
+    }
+
+    /// The engine's `initialPacket`: an Engine.IO message every new connection gets right
+    /// after the open packet, before any Socket.IO packet (default none; see
+    /// [`engineio::Config::initial_packet`]).
+    pub fn initial_packet(mut self, packet: engineio::Data) -> Self {
+        self.config.engine.initial_packet = Some(packet);
+        self
+    }
+
+    /// The engine's `initial_headers` event: changes the headers of the handshake response.
+    pub fn initial_headers(
+        mut self,
+        hook: impl Fn(&mut http::HeaderMap, &http::request::Parts) + Send + Sync + 'static,
+    ) -> Self {
+        self.config.engine.initial_headers = Some(Arc::new(hook));
+        self
+    }
+
+    /// The engine's `headers` event: changes the headers of every polling response and
+    /// websocket handshake.
+    pub fn headers(
+        mut self,
+        hook: impl Fn(&mut http::HeaderMap, &http::request::Parts) + Send + Sync + 'static,
+    ) -> Self {
+        self.config.engine.headers = Some(Arc::new(hook));
+        self
+    }
+
+    /// The engine's `connection_error` event: told about every refused request, with Node's
+    /// code, message and context ([`engineio::ConnectionError`]). More listeners can be added
+    /// later with [`SocketIo::on_connection_error`].
+    pub fn on_connection_error(
+        mut self,
+        listener: impl Fn(&engineio::ConnectionError<'_>) + Send + Sync + 'static,
+    ) -> Self {
+        self.config.engine = self.config.engine.with_connection_error(listener);
+        self
+    }
+
+    /// `cleanupEmptyChildNamespaces` (default false): a child of a dynamic parent namespace is
+    /// removed when its last socket leaves.
+    pub fn cleanup_empty_child_namespaces(mut self, cleanup: bool) -> Self {
+        self.config.cleanup_empty_child_namespaces = cleanup;
+        self
+    }
+
+    /// Whether the handshake believes a proxy's `X-Forwarded-For` (client address) and
+    /// `X-Forwarded-Proto` (`secure`) (ours; default false). Only behind a proxy that sets
+    /// them; see [`Config::trust_proxy`].
+    pub fn trust_proxy(mut self, trust: bool) -> Self {
+        self.config.trust_proxy = trust;
+        self
+    }
+
     /// The configuration built so far.
     pub fn config(&self) -> &Config {
         &self.config

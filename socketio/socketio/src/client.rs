@@ -56,6 +56,8 @@ pub struct Client {
     timers: Timers,
     /// Socket.IO protocol v4 (Engine.IO v3 clients).
     legacy: bool,
+    /// Node's description of the connection's close, for the leaving sockets' listeners.
+    close_description: Option<Arc<str>>,
 }
 
 impl engineio::Handler for SioHandler {
@@ -81,6 +83,7 @@ impl engineio::Handler for SioHandler {
             inbox: None,
             timers: Timers::default(),
             legacy,
+            close_description: None,
         };
         if legacy {
             // Socket.IO v4: the main namespace is joined implicitly.
@@ -352,7 +355,8 @@ impl Client {
                 (id, pid, Value::Object(Map::new()))
             }
         };
-        let handshake = Handshake::new(self.engine.request_shared(), auth);
+        let trust_proxy = self.core.config.trust_proxy;
+        let handshake = Handshake::new(self.engine.request_shared(), auth, trust_proxy);
         let inbox = self.inbox_sender();
         let socket = SocketRef::new(NewSocket {
             id,
@@ -454,6 +458,7 @@ impl Client {
         let socket = state.socket;
         socket.set_closed();
         socket.nsp().adapter().del_all(socket.id());
+        socket.nsp().socket_gone();
         let data = if self.legacy {
             err.data.unwrap_or(Value::String(err.message))
         } else {
@@ -601,16 +606,18 @@ impl Client {
         if !socket.joined() {
             socket.set_closed();
             socket.nsp().adapter().del_all(socket.id());
+            socket.nsp().socket_gone();
             return;
         }
-        state.disconnecting(reason);
+        let description = self.close_description.clone();
+        state.disconnecting(reason, description.as_deref());
         self.persist(&socket, reason);
         socket.set_closed();
         socket.nsp().remove_socket(socket.id());
         self.timers.forget_socket(socket.id());
         // Whoever waits for an ack of this socket learns it left.
         state.acks.clear();
-        state.disconnected(reason);
+        state.disconnected(reason, description.as_deref());
         socket
             .observers()
             .each(|o| o.socket_disconnected(&socket, reason));
@@ -647,8 +654,9 @@ impl Client {
         self.engine.close_with(CloseReason::ForcedServerClose);
     }
 
-    /// The connection closed: every socket leaves with its reason.
+    /// The connection closed: every socket leaves with its reason (and Node's description).
     fn handle_close(mut self, reason: DisconnectReason, now: Instant) {
+        self.close_description = self.engine.close_description().map(Arc::from);
         self.drain_inbox();
         // In the order they joined, as Node does.
         while !self.sockets.is_empty() {

@@ -43,6 +43,22 @@ pub struct Config {
     /// [`Config::load_client_files`] to fail early. Default `None` (off; Node's default is on,
     /// but we do not bundle the client).
     pub serve_client: Option<PathBuf>,
+    /// Node's `cleanupEmptyChildNamespaces`: a child of a dynamic parent namespace
+    /// ([`SocketIo::of_dynamic`](crate::SocketIo::of_dynamic) and `of_dynamic_async`) is
+    /// removed when its last socket leaves (or the socket of a CONNECT is refused and none is
+    /// left): out of [`SocketIo::namespaces`](crate::SocketIo::namespaces) and the parent's
+    /// children, its adapter closed; the next CONNECT to that name makes a new one. Default
+    /// false, as Node: children stay (a server with unbounded dynamic names should turn it on).
+    pub cleanup_empty_child_namespaces: bool,
+    /// Whether the handshake believes the `X-Forwarded-*` headers of a proxy: the client
+    /// address ([`Handshake::address`](crate::Handshake::address), Node's
+    /// `handshake.address`) is then the first `X-Forwarded-For` entry instead of the TCP
+    /// peer, and `secure` is `X-Forwarded-Proto: https`. Our option (Node has none: its
+    /// `handshake.address` is always the peer and `secure` the TLS state of the socket; code
+    /// behind a proxy reads the headers itself). Default false: the headers are the client's
+    /// to write unless a proxy you run overwrites them, so believing them by default would let
+    /// any client choose its address. Turn it on only behind a proxy that sets them.
+    pub trust_proxy: bool,
 }
 
 impl Default for Config {
@@ -56,6 +72,8 @@ impl Default for Config {
             max_attachments: 10,
             connection_state_recovery: None,
             serve_client: None,
+            cleanup_empty_child_namespaces: false,
+            trust_proxy: false,
         }
     }
 }

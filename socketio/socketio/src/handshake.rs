@@ -1,6 +1,6 @@
 //! The handshake details of a socket (Node's `socket.handshake`).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -12,6 +12,10 @@ use socketio_codec::{Map, Value};
 #[derive(Clone, Debug)]
 pub struct Handshake {
     head: Arc<engineio::RequestHead>,
+    /// Node's `address`: the peer, or the client a trusted proxy names.
+    address: Option<SocketAddr>,
+    /// `Config::trust_proxy`: the `X-Forwarded-*` headers are believed.
+    trust_proxy: bool,
     /// The query parameters of the Engine.IO handshake request (percent-decoded).
     pub query: Vec<(String, String)>,
     /// The CONNECT payload (`{}` when none).
@@ -19,9 +23,20 @@ pub struct Handshake {
 }
 
 impl Handshake {
-    pub(crate) fn new(head: Arc<engineio::RequestHead>, auth: Value) -> Self {
+    /// The handshake of `head`; with `trust_proxy` (the server's
+    /// [`Config::trust_proxy`](crate::Config::trust_proxy)) the address is the first
+    /// `X-Forwarded-For` entry.
+    pub(crate) fn new(head: Arc<engineio::RequestHead>, auth: Value, trust_proxy: bool) -> Self {
         let query = head.uri.query().map(parse_query).unwrap_or_default();
-        Handshake { head, query, auth }
+        let forwarded = trust_proxy.then(|| forwarded_for(&head.headers)).flatten();
+        let address = forwarded.or(head.remote_addr);
+        Handshake {
+            head,
+            address,
+            trust_proxy,
+            query,
+            auth,
+        }
     }
 
     /// The headers of the Engine.IO handshake request.
@@ -29,8 +44,18 @@ impl Handshake {
         &self.head.headers
     }
 
-    /// The peer address, when the integration provides it.
+    /// The client's address (Node's `handshake.address`): the peer address, when the
+    /// integration provides it; with [`Config::trust_proxy`](crate::Config::trust_proxy) on,
+    /// the first entry of the request's `X-Forwarded-For` (the client the first proxy saw),
+    /// with port 0 when the entry has none, which is the usual case (the peer address when
+    /// the header is absent or its first entry is not an address).
     pub fn address(&self) -> Option<SocketAddr> {
+        self.address
+    }
+
+    /// The TCP peer of the handshake request (a proxy, behind one), whatever `trust_proxy`
+    /// says; when the integration provides it.
+    pub fn peer_address(&self) -> Option<SocketAddr> {
         self.head.remote_addr
     }
 
@@ -80,13 +105,16 @@ impl Handshake {
         self.head.headers.contains_key(http::header::ORIGIN)
     }
 
-    /// Whether the connection was encrypted (Node's `secure`): only known behind a proxy that
-    /// says so with `X-Forwarded-Proto: https`; a plain listener is not.
+    /// Whether the connection was encrypted (Node's `secure`). This layer does not see TLS:
+    /// with [`Config::trust_proxy`](crate::Config::trust_proxy) on, a proxy says so with
+    /// `X-Forwarded-Proto: https`; otherwise false (the header is the client's to write).
     pub fn secure(&self) -> bool {
-        self.head
-            .headers
-            .get("x-forwarded-proto")
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
+        self.trust_proxy
+            && self
+                .head
+                .headers
+                .get("x-forwarded-proto")
+                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
     }
 
     /// The handshake time as JavaScript's `Date#toString()` writes it (Node's `time`), in UTC:
@@ -127,6 +155,22 @@ impl Handshake {
             auth: self.auth.clone(),
         }
     }
+}
+
+/// The first entry of `X-Forwarded-For`, as an address: `203.0.113.7`, `2001:db8::1`,
+/// `[2001:db8::1]`, or with a port (`203.0.113.7:4711`, `[2001:db8::1]:4711`); an entry
+/// without a port gets port 0.
+fn forwarded_for(headers: &http::HeaderMap) -> Option<SocketAddr> {
+    let value = headers.get("x-forwarded-for")?.to_str().ok()?;
+    let first = value.split(',').next()?.trim();
+    if let Ok(addr) = first.parse::<SocketAddr>() {
+        return Some(addr);
+    }
+    let bare = first
+        .strip_prefix('[')
+        .and_then(|s| s.strip_suffix(']'))
+        .unwrap_or(first);
+    bare.parse::<IpAddr>().ok().map(|ip| SocketAddr::new(ip, 0))
 }
 
 /// `Date#toString()` of a time in milliseconds since the epoch, in UTC.
@@ -220,6 +264,27 @@ mod tests {
             js_date_string(951_782_400_000),
             "Tue Feb 29 2000 00:00:00 GMT+0000 (Coordinated Universal Time)"
         );
+    }
+
+    #[test]
+    fn forwarded_for_takes_the_first_entry_as_an_address() {
+        let cases: [(&str, Option<&str>); 8] = [
+            ("203.0.113.7", Some("203.0.113.7:0")),
+            ("203.0.113.7, 10.0.0.1", Some("203.0.113.7:0")),
+            (" 203.0.113.7:4711 ,10.0.0.1", Some("203.0.113.7:4711")),
+            ("2001:db8::1", Some("[2001:db8::1]:0")),
+            ("[2001:db8::1]", Some("[2001:db8::1]:0")),
+            ("[2001:db8::1]:4711", Some("[2001:db8::1]:4711")),
+            ("unknown, 203.0.113.7", None),
+            ("", None),
+        ];
+        for (value, want) in cases {
+            let mut headers = http::HeaderMap::new();
+            headers.insert("x-forwarded-for", value.parse().unwrap());
+            let got = forwarded_for(&headers).map(|a| a.to_string());
+            assert_eq!(got.as_deref(), want, "{value:?}");
+        }
+        assert_eq!(forwarded_for(&http::HeaderMap::new()), None);
     }
 
     #[test]

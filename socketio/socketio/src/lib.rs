@@ -142,7 +142,8 @@ pub use server::{SocketIo, WeakSocketIo};
 pub use socket::{AckFuture, SocketEmitter, SocketRef};
 
 pub use engineio::{
-    CookieOptions, Cors, CorsOrigin, HttpCompression, SameSite, Sid, TransportKind, Transports,
+    ConnectionError, CookieOptions, Cors, CorsOrigin, ErrorContext, HttpCompression, SameSite, Sid,
+    TransportKind, Transports,
 };
 pub use socketio_adapter::{
     self as adapter, rooms, AdapterError, HandshakeInfo, IntoRooms, Room, Rooms, ServerAck,

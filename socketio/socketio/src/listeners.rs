@@ -30,8 +30,9 @@ impl ListenerId {
 
 /// A catch-all listener: the socket, the event name and its arguments.
 pub(crate) type AnyListener = Arc<dyn Fn(&SocketRef, &str, &[Value]) + Send + Sync>;
-/// A `disconnecting` / `disconnect` listener.
-pub(crate) type ReasonListener = Arc<dyn Fn(&SocketRef, DisconnectReason) + Send + Sync>;
+/// A `disconnecting` / `disconnect` listener: the reason and Node's description.
+pub(crate) type ReasonListener =
+    Arc<dyn Fn(&SocketRef, DisconnectReason, Option<&str>) + Send + Sync>;
 /// An `error` listener (a packet middleware refused an event).
 pub(crate) type ErrorListener = Arc<dyn Fn(&SocketRef, &MiddlewareError) + Send + Sync>;
 /// A boxed future of a middleware.
@@ -228,16 +229,16 @@ impl SocketState {
     }
 
     /// The `disconnecting` listeners.
-    pub(crate) fn disconnecting(&self, reason: DisconnectReason) {
+    pub(crate) fn disconnecting(&self, reason: DisconnectReason, description: Option<&str>) {
         for f in &self.disconnecting {
-            f(&self.socket, reason);
+            f(&self.socket, reason, description);
         }
     }
 
     /// The `disconnect` listeners.
-    pub(crate) fn disconnected(&self, reason: DisconnectReason) {
+    pub(crate) fn disconnected(&self, reason: DisconnectReason, description: Option<&str>) {
         for f in &self.disconnect {
-            f(&self.socket, reason);
+            f(&self.socket, reason, description);
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 
 use parking_lot::RwLock;
@@ -53,6 +53,10 @@ impl NsHandlers {
         self.on_connection.read().clone()
     }
 }
+
+/// What a child of a dynamic parent runs when its last socket left
+/// (`cleanup_empty_child_namespaces`): removes it from the server.
+pub(crate) type OnEmpty = Box<dyn Fn(&Namespace) + Send + Sync>;
 
 /// An async dynamic-namespace matcher: the name and the CONNECT auth.
 pub(crate) type AsyncMatcher = Arc<dyn Fn(String, Value) -> BoxFuture<bool> + Send + Sync>;
@@ -104,6 +108,8 @@ pub(crate) struct NsInner {
     ack_ids: AtomicU64,
     pub(crate) kind: NsKind,
     server_listeners: RwLock<HashMap<String, Vec<ServerEventHandler>>>,
+    /// Set on the children of dynamic parents when `cleanup_empty_child_namespaces` is on.
+    pub(crate) on_empty: OnceLock<OnEmpty>,
 }
 
 impl Namespace {
@@ -125,6 +131,7 @@ impl Namespace {
                 ack_ids: AtomicU64::new(0),
                 kind,
                 server_listeners: RwLock::new(HashMap::new()),
+                on_empty: OnceLock::new(),
             }
         }))
     }
@@ -156,6 +163,12 @@ impl Namespace {
     pub(crate) fn add_child(&self, child: Namespace) {
         if let NsKind::Parent { children, .. } = &self.0.kind {
             children.write().push(child);
+        }
+    }
+
+    pub(crate) fn remove_child(&self, child: &Namespace) {
+        if let NsKind::Parent { children, .. } = &self.0.kind {
+            children.write().retain(|c| c != child);
         }
     }
 
@@ -192,6 +205,18 @@ impl Namespace {
     pub(crate) fn remove_socket(&self, sid: Sid) {
         self.0.adapter.del_all(sid);
         self.0.sockets.write().remove(&sid);
+        self.socket_gone();
+    }
+
+    /// A socket left, or never joined (refused, or its connection closed while connecting):
+    /// a child of a dynamic parent with no socket left goes away when
+    /// `cleanup_empty_child_namespaces` is on (Node's `_remove` of a child).
+    pub(crate) fn socket_gone(&self) {
+        if let Some(on_empty) = self.0.on_empty.get() {
+            if self.socket_count() == 0 {
+                on_empty(self);
+            }
+        }
     }
 
     /// The next outgoing ack id (a per-namespace counter from 0, as Node's `_ids`).
@@ -443,6 +468,7 @@ impl LocalNamespace for NsInner {
     fn deliver(&self, sids: &[Sid], packet: &Packet, opts: &BroadcastOptions) -> usize {
         let messages = encode(&*self.settings.parser, packet);
         let volatile = opts.flags.is_volatile();
+        let compress = opts.flags.compress();
         let mut parts = None;
         let mut count = 0;
         let sockets = self.sockets.read();
@@ -450,7 +476,10 @@ impl LocalNamespace for NsInner {
             let Some(socket) = sockets.get(sid) else {
                 continue;
             };
-            if socket.send_messages(&messages, volatile).is_ok() {
+            if socket
+                .send_messages_with(&messages, volatile, compress)
+                .is_ok()
+            {
                 count += 1;
                 if socket.has_outgoing() || self.settings.observers.active() {
                     let (event, args) = parts
@@ -476,7 +505,7 @@ impl LocalNamespace for NsInner {
         packet.id = Some(self.ack_ids.fetch_add(1, Ordering::Relaxed));
         let id = packet.id.unwrap_or_default();
         let messages = encode(&*self.settings.parser, &packet);
-        let volatile = opts.flags.is_volatile();
+        let flags = (opts.flags.is_volatile(), opts.flags.compress());
         let sockets: Vec<SocketRef> = {
             let map = self.sockets.read();
             sids.iter().filter_map(|s| map.get(s).cloned()).collect()
@@ -489,7 +518,7 @@ impl LocalNamespace for NsInner {
                     id,
                     AckWaiter::Broadcast(acks.clone()),
                     timeout,
-                    volatile,
+                    flags,
                 )
                 .is_ok()
             {

@@ -171,8 +171,9 @@
 //!
 //! [`SocketIo::volatile`](crate::SocketIo::volatile) (dropped for a connection whose
 //! queue is full), [`SocketIo::local`](crate::SocketIo::local) (this server only, with a
-//! cluster adapter), [`SocketIo::compress`](crate::SocketIo::compress) (the flag is carried;
-//! messages are not compressed one by one, see `Config::engine.http_compression`).
+//! cluster adapter), [`SocketIo::compress`](crate::SocketIo::compress) (as Node's engine: a
+//! polling answer made only of `compress(false)` packets is not HTTP-compressed; see
+//! `Config::engine.http_compression`; carried to other servers).
 //!
 //! ```
 //! use socketio::SocketIo;
@@ -567,8 +568,8 @@
 //! ## `socket.volatile.emit`, `socket.compress(false).emit`
 //!
 //! [`SocketRef::volatile`](crate::SocketRef::volatile) (dropped when the connection's queue
-//! is full), [`SocketRef::compress`](crate::SocketRef::compress) (accepted; messages are not
-//! compressed one by one).
+//! is full), [`SocketRef::compress`](crate::SocketRef::compress) (as Node's engine: a
+//! polling answer made only of `compress(false)` packets is not HTTP-compressed).
 //!
 //! ```
 //! use socketio::{SocketIo, SocketRef};

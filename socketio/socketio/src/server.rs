@@ -79,7 +79,7 @@ impl ServerCore {
 
     /// The existing namespace `name`, or a new child of the first parent whose sync matcher
     /// takes it.
-    fn existing_or_sync_child(&self, name: &str) -> Option<Namespace> {
+    fn existing_or_sync_child(self: &Arc<Self>, name: &str) -> Option<Namespace> {
         if let Some(ns) = self.namespaces.read().get(name) {
             return Some(ns.clone());
         }
@@ -91,16 +91,49 @@ impl ServerCore {
     }
 
     /// The child `name` of `parent` (created once).
-    fn child(&self, parent: &Namespace, name: &str) -> Namespace {
+    fn child(self: &Arc<Self>, parent: &Namespace, name: &str) -> Namespace {
         let mut map = self.namespaces.write();
         if let Some(ns) = map.get(name) {
             return ns.clone();
         }
         let ns = self.plain(name, parent.0.handlers.clone());
+        if self.config.cleanup_empty_child_namespaces {
+            let core = Arc::downgrade(self);
+            let parent = Arc::downgrade(&parent.0);
+            let _ = ns.0.on_empty.set(Box::new(move |child| {
+                if let (Some(core), Some(parent)) = (core.upgrade(), parent.upgrade()) {
+                    core.remove_child(&Namespace(parent), child);
+                }
+            }));
+        }
         map.insert(name.to_owned(), ns.clone());
         drop(map);
         parent.add_child(ns.clone());
         ns
+    }
+
+    /// Removes a child that has no socket left (`cleanup_empty_child_namespaces`), as Node:
+    /// out of the registry and its parent's children, its adapter closed. A later CONNECT or
+    /// `io.of(name)` makes a new one.
+    fn remove_child(&self, parent: &Namespace, child: &Namespace) {
+        {
+            let mut map = self.namespaces.write();
+            // Checked again under the registry lock: still empty, still the registered one.
+            let registered = map.get(child.name()).is_some_and(|ns| ns == child);
+            if !registered || child.socket_count() > 0 {
+                return;
+            }
+            map.remove(child.name());
+        }
+        parent.remove_child(child);
+        tracing::debug!(nsp = %child.name(), "empty child namespace removed");
+        let close = child.adapter().close();
+        let name = child.name().to_owned();
+        crate::extract::start(async move {
+            if let Err(e) = close.await {
+                tracing::warn!(nsp = %name, "adapter close failed: {e}");
+            }
+        });
     }
 
     /// The namespace a CONNECT names (Node's `_checkNamespace`): a known one, or a child of a
@@ -136,7 +169,7 @@ impl ServerCore {
 
     /// `io.of(name)`: the namespace, a child of a parent whose sync matcher takes the name, or
     /// a new plain namespace.
-    pub(crate) fn of(&self, name: &str) -> Namespace {
+    pub(crate) fn of(self: &Arc<Self>, name: &str) -> Namespace {
         if let Some(ns) = self.existing_or_sync_child(name) {
             return ns;
         }
@@ -341,6 +374,24 @@ impl SocketIo {
         &self.engine
     }
 
+    /// Adds a listener of refused requests (Node's `io.engine.on("connection_error", ..)`):
+    /// unknown transport or session, bad handshake method, bad request, forbidden by the
+    /// allow-request hook, unsupported protocol version, each with Node's code, message and
+    /// context ([`engineio::ConnectionError`]).
+    ///
+    /// ```
+    /// let io = socketio::SocketIo::new(Default::default());
+    /// io.on_connection_error(|err| {
+    ///     eprintln!("{} {}: {:?}", err.code, err.message, err.context);
+    /// });
+    /// ```
+    pub fn on_connection_error(
+        &self,
+        listener: impl Fn(&engineio::ConnectionError<'_>) + Send + Sync + 'static,
+    ) {
+        self.engine.on_connection_error(listener);
+    }
+
     /// Closes every connection ("server shutting down") and every adapter, and waits until
     /// the connections are gone (Node's `io.close()`), at most `close_timeout`.
     pub async fn close(&self) {
@@ -389,14 +440,14 @@ impl SocketIo {
         self.sockets().volatile()
     }
 
+    /// Sets the compress flag (Node's `io.compress(flag)`; see [`SocketRef::compress`](crate::SocketRef::compress)).
+    pub fn compress(&self, compress: bool) -> BroadcastOperators {
+        self.sockets().compress(compress)
+    }
+
     /// The ack timeout for a following `emit_with_ack`.
     pub fn timeout(&self, timeout: Duration) -> BroadcastOperators {
         self.sockets().timeout(timeout)
-    }
-
-    /// Sets the compress flag (Node's `io.compress(flag)`; carried to other servers).
-    pub fn compress(&self, compress: bool) -> BroadcastOperators {
-        self.sockets().compress(compress)
     }
 
     /// Emits to every socket of `/` (Node's `io.emit`). Like Node's it returns nothing: what

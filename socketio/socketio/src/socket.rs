@@ -393,11 +393,41 @@ impl SocketRef {
         &self,
         f: impl Fn(&SocketRef, DisconnectReason) + Send + Sync + 'static,
     ) {
-        self.op(Op::OnDisconnecting(Arc::new(f)));
+        self.on_disconnecting_with_description(move |s, reason, _| f(s, reason));
     }
 
     /// Runs when the socket has left (Node's `disconnect`).
     pub fn on_disconnect(&self, f: impl Fn(&SocketRef, DisconnectReason) + Send + Sync + 'static) {
+        self.on_disconnect_with_description(move |s, reason, _| f(s, reason));
+    }
+
+    /// [`SocketRef::on_disconnecting`] with Node's second argument, the `description` of the
+    /// reason: for [`DisconnectReason::TransportError`], the message of the transport's error
+    /// (`"overlap from client"`, `"invalid heartbeat direction"`, `"poll connection closed
+    /// prematurely"`, `"RangeError: Max payload size exceeded"`, `"write error"`, ...; Node
+    /// passes an `Error` with that message); `None` otherwise, as in Node.
+    pub fn on_disconnecting_with_description(
+        &self,
+        f: impl Fn(&SocketRef, DisconnectReason, Option<&str>) + Send + Sync + 'static,
+    ) {
+        self.op(Op::OnDisconnecting(Arc::new(f)));
+    }
+
+    /// [`SocketRef::on_disconnect`] with Node's `description` of the reason (see
+    /// [`SocketRef::on_disconnecting_with_description`]).
+    ///
+    /// ```
+    /// # fn f(socket: socketio::SocketRef) {
+    /// // socket.on("disconnect", (reason, description) => ..)
+    /// socket.on_disconnect_with_description(|socket, reason, description| {
+    ///     println!("{} left: {reason} ({})", socket.id(), description.unwrap_or("-"));
+    /// });
+    /// # }
+    /// ```
+    pub fn on_disconnect_with_description(
+        &self,
+        f: impl Fn(&SocketRef, DisconnectReason, Option<&str>) + Send + Sync + 'static,
+    ) {
         self.op(Op::OnDisconnect(Arc::new(f)));
     }
 
@@ -472,6 +502,7 @@ impl SocketRef {
         SocketEmitter {
             socket: self.clone(),
             volatile: false,
+            compress: true,
             timeout: None,
         }
     }
@@ -493,10 +524,14 @@ impl SocketRef {
         }
     }
 
-    /// Node's `socket.compress(flag)`: accepted for compatibility (messages are not compressed
-    /// per message; see the README on compression).
-    pub fn compress(&self, _compress: bool) -> SocketEmitter {
-        self.emitter()
+    /// The compress flag of the next emit (Node's `socket.compress(flag)`, default true): a
+    /// polling answer made only of `compress(false)` packets is not HTTP-compressed, whatever
+    /// its size (as Node's engine; websocket frames are never compressed).
+    pub fn compress(&self, compress: bool) -> SocketEmitter {
+        SocketEmitter {
+            compress,
+            ..self.emitter()
+        }
     }
 
     // ----- rooms -----
@@ -669,13 +704,25 @@ impl SocketRef {
     /// Writes the messages of one packet, all or nothing. Volatile messages are dropped
     /// (`Ok`) when the connection cannot take them now.
     pub(crate) fn send_messages(&self, messages: &[Data], volatile: bool) -> Result<(), EmitError> {
+        self.send_messages_with(messages, volatile, true)
+    }
+
+    /// [`SocketRef::send_messages`] with the compress flag.
+    pub(crate) fn send_messages_with(
+        &self,
+        messages: &[Data],
+        volatile: bool,
+        compress: bool,
+    ) -> Result<(), EmitError> {
         if !self.can_send() {
             return Err(EmitError::Disconnected);
         }
         if volatile && !self.0.engine.has_room(messages.len()) {
             return Ok(());
         }
-        self.0.engine.try_send_all(messages)?;
+        self.0
+            .engine
+            .try_send_all_with(messages, engineio::SendOptions { compress })?;
         self.observe_out(messages);
         Ok(())
     }
@@ -687,7 +734,7 @@ impl SocketRef {
         id: u64,
         waiter: AckWaiter,
         timeout: Duration,
-        volatile: bool,
+        (volatile, compress): (bool, bool),
     ) -> Result<(), EmitError> {
         if !self.connected() {
             return Err(EmitError::Disconnected);
@@ -702,15 +749,22 @@ impl SocketRef {
             timeout,
         };
         self.0.engine.try_send_command(Box::new(cmd))?;
-        self.0.engine.try_send_all(messages)?;
+        self.0
+            .engine
+            .try_send_all_with(messages, engineio::SendOptions { compress })?;
         self.observe_out(messages);
         Ok(())
     }
 
     /// Sends a packet to this socket, telling the outgoing listeners about events.
-    pub(crate) fn send_packet(&self, packet: &Packet, volatile: bool) -> Result<(), EmitError> {
+    pub(crate) fn send_packet(
+        &self,
+        packet: &Packet,
+        volatile: bool,
+        compress: bool,
+    ) -> Result<(), EmitError> {
         let messages = encode(&*self.0.ns.0.settings.parser, packet);
-        self.send_messages(&messages, volatile)?;
+        self.send_messages_with(&messages, volatile, compress)?;
         self.notify_outgoing(packet);
         Ok(())
     }
@@ -759,11 +813,13 @@ fn log_emit(result: Result<(), EmitError>) {
     }
 }
 
-/// Emits to one socket with flags (Node's `socket.volatile`, `socket.timeout(ms)`).
+/// Emits to one socket with flags (Node's `socket.volatile`, `socket.compress(flag)`,
+/// `socket.timeout(ms)`).
 #[derive(Clone, Debug)]
 pub struct SocketEmitter {
     socket: SocketRef,
     volatile: bool,
+    compress: bool,
     timeout: Option<Duration>,
 }
 
@@ -771,6 +827,12 @@ impl SocketEmitter {
     /// Sets the volatile flag.
     pub fn volatile(mut self) -> Self {
         self.volatile = true;
+        self
+    }
+
+    /// Sets the compress flag (see [`SocketRef::compress`]).
+    pub fn compress(mut self, compress: bool) -> Self {
+        self.compress = compress;
         self
     }
 
@@ -814,12 +876,16 @@ impl SocketEmitter {
         if self.socket.0.ns.0.settings.recovery.is_some() && !self.volatile {
             // As Node: with recovery on, an emit to one socket goes through the adapter to its
             // own room, so that it gets an offset and is kept for a replay.
-            let opts =
+            let mut opts =
                 socketio_adapter::BroadcastOptions::default().to([self.socket.id().as_str()]);
+            if !self.compress {
+                opts.flags.compress = Some(false);
+            }
             self.socket.nsp().adapter().broadcast(packet, opts);
             return Ok(());
         }
-        self.socket.send_packet(&packet, self.volatile)
+        self.socket
+            .send_packet(&packet, self.volatile, self.compress)
     }
 
     /// Emits with one argument and waits for the ack (the timeout set, else `ack_timeout`).
@@ -856,7 +922,8 @@ impl SocketEmitter {
         let messages = encode(&*socket.0.ns.0.settings.parser, &packet);
         let (tx, rx) = oneshot::channel();
         let timeout = self.timeout.unwrap_or_else(|| socket.0.ns.ack_timeout());
-        socket.send_with_ack(&messages, id, AckWaiter::One(tx), timeout, self.volatile)?;
+        let flags = (self.volatile, self.compress);
+        socket.send_with_ack(&messages, id, AckWaiter::One(tx), timeout, flags)?;
         socket.notify_outgoing(&packet);
         Ok(rx)
     }

@@ -637,6 +637,13 @@ impl TestClient {
         self.end_session(CloseReason::TransportClose);
     }
 
+    /// The session ends for `reason` with Node's `description` (what the Engine.IO state
+    /// machine reports for a transport error: `"overlap from client"`, ...).
+    pub fn end_session_described(&self, reason: CloseReason, description: &str) {
+        self.with_conn(|c| c.outbox.set_close_description(description));
+        self.end_session(reason);
+    }
+
     /// The session ends for `reason` (ping timeout, transport error, ...), as the Engine.IO
     /// state machine would report it.
     pub fn end_session(&self, reason: CloseReason) {
