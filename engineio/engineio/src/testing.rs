@@ -111,6 +111,7 @@ pub fn socket_with_head(
         buffered: AtomicUsize::new(0),
         max_buffered,
         head: Arc::new(head),
+        metrics: Arc::new(crate::metrics::EngineMetrics::new()),
     });
     (
         Socket {

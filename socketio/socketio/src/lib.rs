@@ -28,6 +28,7 @@
 //! | `socket.disconnect()`, `disconnect(true)` | [`SocketRef::disconnect`], [`SocketRef::disconnect_and_close`] |
 //! | `io.close()` | [`SocketIo::close`] |
 //! | instrumentation (`@socket.io/admin-ui`'s hooks) | [`SocketIo::observe`] with an [`Observer`] |
+//! | metrics, logs | the [`metrics`](mod@metrics) facade and `tracing` spans per connection and socket (see [`metrics`](mod@metrics)) |
 //!
 //! A complete server:
 //!
@@ -79,6 +80,7 @@ mod extensions;
 mod extract;
 mod handshake;
 mod listeners;
+pub mod metrics;
 mod namespace;
 mod observer;
 mod operators;

@@ -104,6 +104,7 @@ pub(crate) struct NsInner {
     ack_ids: AtomicU64,
     pub(crate) kind: NsKind,
     server_listeners: RwLock<HashMap<String, Vec<ServerEventHandler>>>,
+    pub(crate) metrics: crate::metrics::NsMetrics,
 }
 
 impl Namespace {
@@ -114,6 +115,11 @@ impl Namespace {
         factory: &AdapterFactory,
         kind: NsKind,
     ) -> Namespace {
+        // A dynamic parent has no sockets or rooms of its own: no series for it.
+        let metrics = match kind {
+            NsKind::Plain => crate::metrics::NsMetrics::new(name),
+            NsKind::Parent { .. } => crate::metrics::NsMetrics::noop(),
+        };
         Namespace(Arc::new_cyclic(|weak: &Weak<NsInner>| {
             let local: Weak<dyn LocalNamespace> = weak.clone();
             NsInner {
@@ -125,6 +131,7 @@ impl Namespace {
                 ack_ids: AtomicU64::new(0),
                 kind,
                 server_listeners: RwLock::new(HashMap::new()),
+                metrics,
             }
         }))
     }
@@ -183,7 +190,9 @@ impl Namespace {
 
     pub(crate) fn add_socket(&self, socket: SocketRef) {
         let id = socket.id();
-        self.0.sockets.write().insert(id, socket);
+        if self.0.sockets.write().insert(id, socket).is_none() {
+            self.0.metrics.socket_added();
+        }
         self.0
             .adapter
             .add_all(id, &[socketio_adapter::Room::from(id.as_str())]);
@@ -191,7 +200,9 @@ impl Namespace {
 
     pub(crate) fn remove_socket(&self, sid: Sid) {
         self.0.adapter.del_all(sid);
-        self.0.sockets.write().remove(&sid);
+        if self.0.sockets.write().remove(&sid).is_some() {
+            self.0.metrics.socket_removed();
+        }
     }
 
     /// The next outgoing ack id (a per-namespace counter from 0, as Node's `_ids`).
