@@ -21,7 +21,52 @@
 
 use engineio_codec::Data;
 use engineio_proto::{CloseReason, TransportKind};
-use metrics::{counter, gauge, Counter, Gauge};
+use metrics::{counter, describe_counter, describe_gauge, gauge, Counter, Gauge, Unit};
+
+/// Gives the installed recorder the description (and unit) of every Engine.IO metric: an
+/// exporter shows them (Prometheus `# HELP` lines). Optional; call it after installing the
+/// recorder.
+pub fn describe() {
+    describe_gauge!(
+        "engineio_sessions",
+        "Open Engine.IO sessions, by current transport"
+    );
+    describe_counter!(
+        "engineio_sessions_opened_total",
+        "Engine.IO sessions opened, by handshake transport"
+    );
+    describe_counter!(
+        "engineio_upgrades_total",
+        "Engine.IO sessions upgraded from polling to websocket"
+    );
+    describe_counter!(
+        "engineio_sessions_closed_total",
+        "Engine.IO sessions closed, by Node's close reason"
+    );
+    describe_counter!("engineio_messages_in_total", "Engine.IO messages received");
+    describe_counter!(
+        "engineio_messages_out_total",
+        "Engine.IO messages queued for clients"
+    );
+    describe_counter!(
+        "engineio_bytes_in_total",
+        Unit::Bytes,
+        "Payload bytes of the Engine.IO messages received"
+    );
+    describe_counter!(
+        "engineio_bytes_out_total",
+        Unit::Bytes,
+        "Payload bytes of the Engine.IO messages queued for clients"
+    );
+    describe_counter!(
+        "engineio_queue_full_total",
+        "Messages or commands refused because a session's bounded queue was full"
+    );
+    describe_counter!(
+        "engineio_handler_panics_total",
+        "Panics caught around an Engine.IO handler callback"
+    );
+}
 
 /// The handles of every Engine.IO metric (see the module docs).
 #[derive(Debug)]

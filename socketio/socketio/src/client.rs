@@ -182,9 +182,9 @@ impl Client {
             self.engine.close();
             return;
         };
-        // What the socket's handlers log carries its span.
-        let span = self.sockets[i].socket.span().clone();
-        let _entered = span.enter();
+        // What the socket's handlers log carries its span (held through a cheap handle clone).
+        let socket = self.sockets[i].socket.clone();
+        let _entered = socket.span().enter();
         match packet.kind {
             PacketType::Event | PacketType::BinaryEvent => {
                 if let Some(event) = incoming_event(packet) {
@@ -434,8 +434,7 @@ impl Client {
         if socket.is_closed() {
             return;
         }
-        let span = socket.span().clone();
-        let _entered = span.enter();
+        let _entered = socket.span().enter();
         if let Err(err) = result {
             self.refuse(i, err);
             return;
@@ -581,8 +580,8 @@ impl Client {
                     .position_of(sid)
                     .filter(|&i| self.sockets[i].socket.connected())
                 {
-                    let span = self.sockets[i].socket.span().clone();
-                    let _entered = span.enter();
+                    let socket = self.sockets[i].socket.clone();
+                    let _entered = socket.span().enter();
                     self.event_checked(i, result);
                 }
             }

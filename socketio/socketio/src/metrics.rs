@@ -55,7 +55,64 @@
 //! (with Node's `reason`), `socket refused` (with the message). Panics caught are `ERROR`.
 //! `RUST_LOG=info,engineio=debug,socketio=debug` shows them all.
 
-use metrics::{counter, gauge, Counter, Gauge};
+use metrics::{counter, describe_counter, describe_gauge, gauge, Counter, Gauge};
+
+/// Gives the installed recorder the description of every metric, the Engine.IO ones included:
+/// an exporter shows them (Prometheus `# HELP` lines). Optional; call it after installing the
+/// recorder.
+///
+/// ```
+/// // With no recorder installed this does nothing.
+/// socketio::metrics::describe();
+/// ```
+pub fn describe() {
+    engineio::metrics::describe();
+    describe_gauge!(
+        "socketio_sockets",
+        "Sockets connected to the namespace on this server"
+    );
+    describe_counter!(
+        "socketio_sockets_connected_total",
+        "Sockets that joined the namespace"
+    );
+    describe_counter!(
+        "socketio_connects_refused_total",
+        "CONNECTs refused (connect_error)"
+    );
+    describe_counter!(
+        "socketio_disconnects_total",
+        "Sockets that left their namespace, by Node's disconnect reason"
+    );
+    describe_gauge!(
+        "socketio_rooms",
+        "Rooms of the namespace on this server, each socket's own room included"
+    );
+    describe_counter!("socketio_packets_in_total", "Socket.IO packets received");
+    describe_counter!(
+        "socketio_packets_out_total",
+        "Socket.IO packets queued for connections (a broadcast once per recipient)"
+    );
+    describe_counter!(
+        "socketio_broadcasts_total",
+        "Broadcasts started on this server"
+    );
+    describe_counter!(
+        "socketio_ack_timeouts_total",
+        "Acks that did not arrive in time"
+    );
+    describe_counter!(
+        "socketio_volatile_drops_total",
+        "Volatile packets not sent because the connection could not take them"
+    );
+    describe_counter!(
+        "socketio_handler_panics_total",
+        "Panics caught in connection handlers, connect middlewares and async handlers"
+    );
+    describe_counter!(
+        "socketio_recovery_attempts_total",
+        "Connection state recovery attempts, by outcome"
+    );
+}
 
 use crate::reason::DisconnectReason;
 
