@@ -184,6 +184,7 @@ if [ "$mode" = observability ]; then
     echo
     "$bin/bench-report" "$results" --baseline ours-hyper
   } > "$report"
+  cp "$results" bench/results/observability.jsonl
   rm -rf "$logdir"
   cat "$report"
   exit 0

@@ -190,13 +190,20 @@ fn fmt_ratio(v: f64, reference: f64) -> Option<String> {
 /// The Markdown comparison of variants of one server against `baseline` (for example tracing
 /// on vs off): for each scenario and metric, the median of each server, the spread of its runs
 /// (min-max as a share of the median: the noise), and its ratio to the baseline's median.
+///
+/// Each record with a throughput (`*_per_s`) and the server's CPU share also gets
+/// `server_cpu_us_per_op`: the server's CPU time per operation (µs), a cost figure that does
+/// not need a saturated server.
 pub fn comparison_markdown(records: &[Record], baseline: &str) -> String {
-    let s = Summary::new(records);
+    let records: Vec<Record> = records.iter().cloned().map(with_cpu_per_op).collect();
+    let s = Summary::new(&records);
     let others: Vec<&String> = s.servers.iter().filter(|x| *x != baseline).collect();
     let mut out = String::new();
     out.push_str(&format!(
         "Medians of the runs; `±` is the spread of the runs (max - min) / median; ratios are \
-         value / `{baseline}` (`↑` higher is better, `↓` lower is better).\n\n| scenario | metric | {baseline} |"
+         value / `{baseline}` (`↑` higher is better, `↓` lower is better); \
+         `server_cpu_us_per_op` is the server's CPU time per ack or delivery.\n\n\
+         | scenario | metric | {baseline} |"
     ));
     for o in &others {
         out.push_str(&format!(" {o} |"));
@@ -234,6 +241,22 @@ pub fn comparison_markdown(records: &[Record], baseline: &str) -> String {
         }
     }
     out
+}
+
+/// Adds `server_cpu_us_per_op` (server CPU share / throughput, in µs) when both are known.
+fn with_cpu_per_op(mut r: Record) -> Record {
+    let throughput = r
+        .metrics
+        .iter()
+        .find(|(n, _)| higher_is_better(n))
+        .map(|(_, v)| *v);
+    if let (Some(cpu), Some(ops)) = (r.server_cpu, throughput) {
+        if ops > 0.0 {
+            r.metrics
+                .push(("server_cpu_us_per_op".into(), cpu / ops * 1e6));
+        }
+    }
+    r
 }
 
 /// `median ±spread%` of one cell.
