@@ -4,11 +4,16 @@
 # CPU 0 and the load generator to CPU 1, and prints a Markdown table of medians with ratios to
 # Node's socket.io and to the raw websocket ceiling (also written to bench/results/latest.md).
 #
-# Usage: bench/run.sh [--quick] [--runs N] [--duration SECS] [--no-rt]
+# Usage: bench/run.sh [--quick | --observability] [--runs N] [--duration SECS] [--no-rt]
 #   full (default): servers raw, node, ours through hyper, axum, actix and warp; 3 runs;
 #                   4 s measured per throughput scenario; plus the codecs' criterion benches.
 #   --quick:        tiny client counts, 1 run, 1 s per scenario, servers raw, node, ours-hyper
 #                   (CI runs it once to prove the whole chain works).
+#   --observability: the cost of tracing and metrics: our server through hyper with tracing off
+#                   and no metrics recorder (ours-hyper, the baseline), with a tracing
+#                   subscriber at INFO (ours-info), and with the Prometheus recorder
+#                   (ours-prom); scenarios echo-1, echo-100, echo-100x8 and broadcast; 3 runs.
+#                   The report compares each with the baseline (bench/results/observability.md).
 #   --no-rt:        do not run the server and the load generator as SCHED_FIFO (see below).
 # When allowed (root), the server and the load generator run with real-time priority
 # (`chrt -f 10`): on a shared 2-core machine, ordinary processes (a compiler) otherwise take
@@ -27,10 +32,11 @@ rt=yes
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) mode=quick; runs=1; duration=1; warmup=0.3 ;;
+    --observability) mode=observability ;;
     --runs) runs="$2"; shift ;;
     --duration) duration="$2"; shift ;;
     --no-rt) rt=no ;;
-    *) echo "usage: bench/run.sh [--quick] [--runs N] [--duration SECS] [--no-rt]" >&2; exit 2 ;;
+    *) echo "usage: bench/run.sh [--quick | --observability] [--runs N] [--duration SECS] [--no-rt]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -52,19 +58,23 @@ fi
 
 step "build (release): bench-server, raw-server, loadgen, bench-report"
 cargo build --release --locked -p bench --bins
-bin="$PWD/target/release"
+bin="${CARGO_TARGET_DIR:-$PWD/target}/release"
 
-step "Node reference server (socket.io 4.8.4, lockfile pinned)"
-if [ ! -d bench/node/node_modules/socket.io ]; then
-  (cd bench/node && npm ci --no-audit --no-fund)
+if [ "$mode" != observability ]; then
+  step "Node reference server (socket.io 4.8.4, lockfile pinned)"
+  if [ ! -d bench/node/node_modules/socket.io ]; then
+    (cd bench/node && npm ci --no-audit --no-fund)
+  fi
 fi
 
-if [ "$mode" = quick ]; then
-  servers=(raw node ours-hyper)
-else
-  servers=(raw node ours-hyper ours-axum ours-actix ours-warp)
-fi
 scenarios=(connect echo-1 echo-100 echo-100x8 broadcast idle polling-echo)
+case "$mode" in
+  quick) servers=(raw node ours-hyper) ;;
+  observability)
+    servers=(ours-hyper ours-info ours-prom)
+    scenarios=(echo-1 echo-100 echo-100x8 broadcast) ;;
+  *) servers=(raw node ours-hyper ours-axum ours-actix ours-warp) ;;
+esac
 
 clients_for() {
   case "$mode:$1" in
@@ -113,6 +123,8 @@ try_start_server() {
   case "$1" in
     raw) "${prio[@]}" taskset -c 0 "$bin/raw-server" --port "$port" > "$log" 2>&1 & ;;
     node) "${prio[@]}" taskset -c 0 node bench/node/server.mjs --port "$port" > "$log" 2>&1 & ;;
+    ours-info) "${prio[@]}" taskset -c 0 "$bin/bench-server" --port "$port" --tracing info > "$log" 2>&1 & ;;
+    ours-prom) "${prio[@]}" taskset -c 0 "$bin/bench-server" --port "$port" --metrics > "$log" 2>&1 & ;;
     ours-*) "${prio[@]}" taskset -c 0 "$bin/bench-server" --port "$port" --integration "${1#ours-}" > "$log" 2>&1 & ;;
   esac
   server_pid=$!
@@ -157,6 +169,25 @@ if [ "$mode" = full ]; then
   step "criterion benches of the codecs"
   touch "$marker"
   cargo bench --locked -p engineio-codec -p socketio-codec > bench/results/criterion.txt 2>&1
+fi
+
+if [ "$mode" = observability ]; then
+  report="bench/results/observability.md"
+  {
+    echo "# Observability cost (tracing and metrics)"
+    echo
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); one command: \`bench/run.sh --observability$( [ "$runs" != 3 ] && echo " --runs $runs")\`"
+    echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores; $(uname -sr); $(rustc --version)"
+    echo "- our server through hyper, pinned to CPU 0, the load generator to CPU 1; real-time priority (chrt -f): $rt; $runs run(s), interleaved"
+    echo "- ours-hyper: no tracing subscriber, no metrics recorder (the baseline); ours-info: a tracing-subscriber fmt subscriber at INFO (spans built and entered, nothing written), no recorder; ours-prom: no subscriber, the Prometheus recorder installed"
+    echo "- load average before / after: $load_before / $load_after; load phase took ${elapsed}s"
+    echo
+    "$bin/bench-report" "$results" --baseline ours-hyper
+  } > "$report"
+  cp "$results" bench/results/observability.jsonl
+  rm -rf "$logdir"
+  cat "$report"
+  exit 0
 fi
 
 report="bench/results/latest.md"

@@ -10,6 +10,9 @@
 #                                   # + the Socket.IO Admin UI at http://127.0.0.1:3000/admin/
 #                                   # (CHAT_ADMIN_USER / CHAT_ADMIN_PASSWORD work too, and keep
 #                                   # the password out of the process list)
+#   scripts/chat.sh --metrics       # + Prometheus metrics at http://127.0.0.1:3000/metrics
+#                                   # (RUST_LOG=info,socketio=debug,engineio=debug logs every
+#                                   # connect, upgrade and disconnect, with their spans)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"

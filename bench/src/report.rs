@@ -187,6 +187,98 @@ fn fmt_ratio(v: f64, reference: f64) -> Option<String> {
     Some(format!("{:.2}×", v / reference))
 }
 
+/// The Markdown comparison of variants of one server against `baseline` (for example tracing
+/// on vs off): for each scenario and metric, the median of each server, the spread of its runs
+/// (min-max as a share of the median: the noise), and its ratio to the baseline's median.
+///
+/// Each record with a throughput (`*_per_s`) and the server's CPU share also gets
+/// `server_cpu_us_per_op`: the server's CPU time per operation (µs), a cost figure that does
+/// not need a saturated server.
+pub fn comparison_markdown(records: &[Record], baseline: &str) -> String {
+    let records: Vec<Record> = records.iter().cloned().map(with_cpu_per_op).collect();
+    let s = Summary::new(&records);
+    let others: Vec<&String> = s.servers.iter().filter(|x| *x != baseline).collect();
+    let mut out = String::new();
+    out.push_str(&format!(
+        "Medians of the runs; `±` is the spread of the runs (max - min) / median; ratios are \
+         value / `{baseline}` (`↑` higher is better, `↓` lower is better); \
+         `server_cpu_us_per_op` is the server's CPU time per ack or delivery.\n\n\
+         | scenario | metric | {baseline} |"
+    ));
+    for o in &others {
+        out.push_str(&format!(" {o} |"));
+    }
+    out.push_str("\n|---|---|---:|");
+    for _ in &others {
+        out.push_str("---:|");
+    }
+    out.push('\n');
+    for scenario in &s.scenarios {
+        for metric in s.metrics_of(scenario) {
+            let arrow = if higher_is_better(&metric) {
+                "↑"
+            } else {
+                "↓"
+            };
+            let base = s.get(scenario, baseline, &metric);
+            out.push_str(&format!(
+                "| {scenario} | {metric} {arrow} | {} |",
+                cell_with_spread(&s, scenario, baseline, &metric)
+            ));
+            for o in &others {
+                let v = s.get(scenario, o, &metric);
+                let ratio = if v.is_finite() && base.is_finite() && base != 0.0 {
+                    format!("{:.3}×", v / base)
+                } else {
+                    "n/a".into()
+                };
+                out.push_str(&format!(
+                    " {} ({ratio}) |",
+                    cell_with_spread(&s, scenario, o, &metric)
+                ));
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Adds `server_cpu_us_per_op` (server CPU share / throughput, in µs) when both are known.
+fn with_cpu_per_op(mut r: Record) -> Record {
+    let throughput = r
+        .metrics
+        .iter()
+        .find(|(n, _)| higher_is_better(n))
+        .map(|(_, v)| *v);
+    if let (Some(cpu), Some(ops)) = (r.server_cpu, throughput) {
+        if ops > 0.0 {
+            r.metrics
+                .push(("server_cpu_us_per_op".into(), cpu / ops * 1e6));
+        }
+    }
+    r
+}
+
+/// `median ±spread%` of one cell.
+fn cell_with_spread(s: &Summary, scenario: &str, server: &str, metric: &str) -> String {
+    let values = s
+        .values
+        .get(&(scenario.to_owned(), server.to_owned()))
+        .and_then(|m| m.iter().find(|(n, _)| n == metric))
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let med = median(&values);
+    if !med.is_finite() {
+        return "n/a".into();
+    }
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if med == 0.0 || values.len() < 2 {
+        return fmt_value(med);
+    }
+    format!("{} ±{:.1}%", fmt_value(med), (max - min) / med * 100.0)
+}
+
 /// The Markdown report of `records`: a table of medians with ratios to Node and raw, the CPU
 /// shares, and the issue's targets.
 pub fn markdown(records: &[Record]) -> String {
@@ -364,6 +456,29 @@ pub fn criterion_markdown(dir: &Path, since: Option<std::time::SystemTime>) -> S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comparison_to_a_baseline_with_spread() {
+        let line = |server: &str, v: f64| {
+            format!(
+                r#"{{"server":"{server}","scenario":"echo-100","metrics":{{"acks_per_s":{v}}},"loadgen_cpu":0.5,"server_cpu":1.0,"errors":0}}"#
+            )
+        };
+        let text = [
+            line("ours-hyper", 100.0),
+            line("ours-hyper", 110.0),
+            line("ours-hyper", 90.0),
+            line("ours-info", 99.0),
+            line("ours-info", 97.0),
+            line("ours-info", 98.0),
+        ]
+        .join("\n");
+        let md = comparison_markdown(&parse(&text), "ours-hyper");
+        assert!(
+            md.contains("| echo-100 | acks_per_s ↑ | 100 ±20.0% | 98.0 ±2.0% (0.980×) |"),
+            "{md}"
+        );
+    }
 
     #[test]
     fn medians_and_ratios() {

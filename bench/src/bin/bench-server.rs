@@ -10,15 +10,34 @@
 //!
 //! `--exit-after SECS` makes it exit normally after that long (for profilers that write
 //! their data at exit, such as heaptrack).
+//!
+//! Observability (for `bench/run.sh --observability`, which checks that it costs nothing):
+//!
+//! - `--tracing off|info|debug` (default `off`): installs a `tracing-subscriber` fmt
+//!   subscriber at that level, writing to stderr (`off` installs none). At `info` the session
+//!   and socket spans are built and entered, and nothing is written in steady state.
+//! - `--metrics` installs the Prometheus recorder of `metrics-exporter-prometheus` (no HTTP
+//!   listener; the figures are kept, never scraped). Without it no recorder is installed.
 
 use std::process::ExitCode;
 
-use socketio::{AckSender, Args, Config, Namespace, SocketIo, SocketRef};
+use socketio::{AckSender, Config, Namespace, SocketIo, SocketRef};
 
-fn parse_args() -> Result<(u16, String, Option<f64>), String> {
+/// The command line.
+struct Args {
+    port: u16,
+    integration: String,
+    exit_after: Option<f64>,
+    tracing: Option<tracing::Level>,
+    metrics: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
     let mut port = 3000;
     let mut exit_after = None;
     let mut integration = "hyper".to_owned();
+    let mut tracing = None;
+    let mut metrics = false;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -28,21 +47,38 @@ fn parse_args() -> Result<(u16, String, Option<f64>), String> {
             "--exit-after" => {
                 exit_after = Some(value()?.parse().map_err(|e| format!("--exit-after: {e}"))?)
             }
+            "--tracing" => {
+                tracing = match value()?.as_str() {
+                    "off" => None,
+                    "info" => Some(tracing::Level::INFO),
+                    "debug" => Some(tracing::Level::DEBUG),
+                    other => return Err(format!("--tracing: off, info or debug, not {other}")),
+                }
+            }
+            "--metrics" => metrics = true,
             other => return Err(format!("unknown argument {other}")),
         }
     }
     if !conformance::serve::INTEGRATIONS.contains(&integration.as_str()) {
         return Err(format!("unknown integration {integration}"));
     }
-    Ok((port, integration, exit_after))
+    Ok(Args {
+        port,
+        integration,
+        exit_after,
+        tracing,
+        metrics,
+    })
 }
 
 /// The server of the benchmark contract.
 fn server() -> SocketIo {
     let io = SocketIo::new(Config::default());
     io.on_connection(|socket: SocketRef| {
-        socket.on("echo", |args: Args, ack: AckSender| ack.send_args(args));
-        socket.on("broadcast", |nsp: Namespace, args: Args| {
+        socket.on("echo", |args: socketio::Args, ack: AckSender| {
+            ack.send_args(args)
+        });
+        socket.on("broadcast", |nsp: Namespace, args: socketio::Args| {
             nsp.emit_args("msg", args)
         });
     });
@@ -51,13 +87,32 @@ fn server() -> SocketIo {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let (port, integration, exit_after) = match parse_args() {
+    let Args {
+        port,
+        integration,
+        exit_after,
+        tracing,
+        metrics,
+    } = match parse_args() {
         Ok(a) => a,
         Err(e) => {
             eprintln!("bench-server: {e}");
             return ExitCode::from(2);
         }
     };
+    // Both before the server is built (it registers its metrics then).
+    if let Some(level) = tracing {
+        tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_writer(std::io::stderr)
+            .init();
+    }
+    if metrics {
+        if let Err(e) = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder() {
+            eprintln!("bench-server: metrics recorder: {e}");
+            return ExitCode::from(1);
+        }
+    }
     let listener = match std::net::TcpListener::bind(("127.0.0.1", port)) {
         Ok(l) => l,
         Err(e) => {

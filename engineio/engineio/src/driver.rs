@@ -8,13 +8,14 @@ use std::time::Duration;
 
 use engineio_codec::Data;
 use engineio_proto::{
-    CloseReason, Event, HttpResponse, PostBody, PostStart, RequestId, SendOptions, Session,
-    Transmit, WsId,
+    CloseReason, Event, HttpResponse, PostBody, PostStart, RequestId, SendError, SendOptions,
+    Session, Transmit, TransportKind, WsId,
 };
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{sleep_until, timeout, Instant};
 
+use crate::metrics::{Callback, Queue};
 use crate::service::Inner;
 use crate::socket::{AppCommand, Handler, Shared, Socket};
 use crate::ws::{BoxWebSocket, MessageTooBig, WsError, WsOut};
@@ -74,6 +75,8 @@ struct Driver<H: Handler> {
     conn: Option<H::Connection>,
     write_timeout: Duration,
     closed_reason: Option<CloseReason>,
+    /// `finish` ran (it runs once: at the end, or when the task is dropped).
+    finished: bool,
 }
 
 impl<H: Handler> Drop for Driver<H> {
@@ -105,7 +108,11 @@ pub(crate) async fn run<H: Handler>(
         conn: None,
         write_timeout,
         closed_reason: None,
+        finished: false,
     };
+    let transport = driver.shared.transport();
+    driver.shared.metrics.opened(transport);
+    tracing::debug!("engine.io session opened");
     match first {
         First::Polling(req, reply) => driver.replies.push((req, reply, true)),
         First::WebSocket(id, ws) => driver.ws = Some((id, ws)),
@@ -120,7 +127,8 @@ pub(crate) async fn run<H: Handler>(
     match catch_unwind(AssertUnwindSafe(|| engine.handler.on_connect(socket, t))) {
         Ok(conn) => driver.conn = Some(conn),
         Err(_) => {
-            tracing::error!(sid = %driver.shared.sid, "on_connect panicked; closing the session");
+            driver.shared.metrics.panicked(Callback::Connect);
+            tracing::error!("on_connect panicked; closing the session");
             driver.session.close_with(now(), CloseReason::ForcedClose);
         }
     }
@@ -217,7 +225,8 @@ impl<H: Handler> Driver<H> {
             if handler.poll_timeout(conn).is_some_and(|at| at <= now) {
                 let ran = catch_unwind(AssertUnwindSafe(|| handler.on_timeout(conn, now)));
                 if ran.is_err() {
-                    tracing::error!(sid = %self.shared.sid, "on_timeout panicked; closing the session");
+                    self.shared.metrics.panicked(Callback::Timeout);
+                    tracing::error!("on_timeout panicked; closing the session");
                     self.session.close_with(now, CloseReason::ForcedClose);
                 }
             }
@@ -226,16 +235,29 @@ impl<H: Handler> Driver<H> {
 
     /// Unregisters the session and tells the application, once.
     fn finish(&mut self, reason: CloseReason) {
+        if std::mem::replace(&mut self.finished, true) {
+            return;
+        }
         self.engine.remove_session(&self.shared.sid);
         if let Some(description) = self.session.close_description() {
             let _ = self.shared.close_description.set(Arc::from(description));
         }
+        self.shared.metrics.closed(self.shared.transport(), reason);
+        tracing::debug!(reason = reason.as_str(), "engine.io session closed");
         if let Some(conn) = self.conn.take() {
             let handler = &self.engine.handler;
             let t = now();
             if catch_unwind(AssertUnwindSafe(|| handler.on_disconnect(conn, reason, t))).is_err() {
-                tracing::error!(sid = %self.shared.sid, "on_disconnect panicked");
+                self.shared.metrics.panicked(Callback::Disconnect);
+                tracing::error!("on_disconnect panicked");
             }
+        }
+    }
+
+    /// Counts messages the session refused because its outgoing buffer was full.
+    fn dropped(&self, e: &SendError, n: usize) {
+        if matches!(e, SendError::Full) {
+            self.shared.metrics.queue_full(Queue::Buffer, n as u64);
         }
     }
 
@@ -277,18 +299,35 @@ impl<H: Handler> Driver<H> {
                 self.session.handle_ws_open(now, id);
             }
             Command::Send(data) => {
-                if let Err(e) = self.session.send(data) {
-                    tracing::debug!(sid = %self.shared.sid, "message dropped: {e}");
+                let len = crate::metrics::data_len(&data);
+                match self.session.send(data) {
+                    Ok(()) => self.shared.metrics.message_out(len),
+                    Err(e) => {
+                        self.dropped(&e, 1);
+                        tracing::debug!("message dropped: {e}");
+                    }
                 }
             }
             Command::SendBatch(batch) => {
-                if let Err(e) = self.session.send_batch(batch) {
-                    tracing::debug!(sid = %self.shared.sid, "messages dropped: {e}");
+                let n = batch.len();
+                let len: usize = batch.iter().map(crate::metrics::data_len).sum();
+                match self.session.send_batch(batch) {
+                    Ok(()) => self.shared.metrics.messages_out(n, len),
+                    Err(e) => {
+                        self.dropped(&e, n);
+                        tracing::debug!("messages dropped: {e}");
+                    }
                 }
             }
             Command::SendWith(batch, options) => {
-                if let Err(e) = self.session.send_batch_with(batch, options) {
-                    tracing::debug!(sid = %self.shared.sid, "messages dropped: {e}");
+                let n = batch.len();
+                let len: usize = batch.iter().map(crate::metrics::data_len).sum();
+                match self.session.send_batch_with(batch, options) {
+                    Ok(()) => self.shared.metrics.messages_out(n, len),
+                    Err(e) => {
+                        self.dropped(&e, n);
+                        tracing::debug!("messages dropped: {e}");
+                    }
                 }
             }
             Command::Close(reason) => self.session.close_with(now, reason),
@@ -297,7 +336,8 @@ impl<H: Handler> Driver<H> {
                 if let Some(conn) = self.conn.as_mut() {
                     let ran = catch_unwind(AssertUnwindSafe(|| handler.on_command(conn, cmd, now)));
                     if ran.is_err() {
-                        tracing::error!(sid = %self.shared.sid, "on_command panicked; closing the session");
+                        self.shared.metrics.panicked(Callback::Command);
+                        tracing::error!("on_command panicked; closing the session");
                         self.session.close_with(now, CloseReason::ForcedClose);
                     }
                 }
@@ -392,12 +432,14 @@ impl<H: Handler> Driver<H> {
     fn dispatch(&mut self, event: Event) -> bool {
         match event {
             Event::Message(data) => {
+                self.shared.metrics.message_in(&data);
                 if let Some(conn) = self.conn.as_mut() {
                     let handler = &self.engine.handler;
                     let t = now();
                     let ran = catch_unwind(AssertUnwindSafe(|| handler.on_message(conn, data, t)));
                     if ran.is_err() {
-                        tracing::error!(sid = %self.shared.sid, "on_message panicked; closing the session");
+                        self.shared.metrics.panicked(Callback::Message);
+                        tracing::error!("on_message panicked; closing the session");
                         self.session.close_with(now(), CloseReason::ForcedClose);
                     }
                 }
@@ -406,10 +448,16 @@ impl<H: Handler> Driver<H> {
             Event::Upgraded => {
                 self.ws = self.upgrade_ws.take();
                 self.shared.upgraded.store(true, Ordering::Release);
+                self.shared.metrics.upgraded();
+                // The session span (this task's) says websocket from now on.
+                tracing::Span::current().record("transport", TransportKind::WebSocket.as_str());
+                tracing::debug!("engine.io session upgraded to websocket");
                 if let Some(conn) = self.conn.as_mut() {
                     let handler = &self.engine.handler;
                     let t = now();
                     if catch_unwind(AssertUnwindSafe(|| handler.on_upgrade(conn, t))).is_err() {
+                        self.shared.metrics.panicked(Callback::Upgrade);
+                        tracing::error!("on_upgrade panicked; closing the session");
                         self.session.close_with(now(), CloseReason::ForcedClose);
                     }
                 }

@@ -45,6 +45,7 @@ mod cors;
 mod driver;
 mod error;
 mod hyper_server;
+pub mod metrics;
 mod service;
 mod socket;
 mod static_files;

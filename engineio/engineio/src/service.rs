@@ -18,6 +18,7 @@ use http::{Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::{BodyExt, Full};
 use tokio::sync::{mpsc, oneshot};
+use tracing::Instrument;
 
 use crate::compression;
 use crate::config::ConnectionErrorHook;
@@ -58,6 +59,8 @@ pub(crate) struct Inner<H: Handler> {
     sessions: RwLock<HashMap<Sid, Arc<Shared>>>,
     /// Sessions open or being opened, counted against `Config::max_sessions`.
     slots: Arc<AtomicUsize>,
+    /// The metric handles (see [`crate::metrics`]).
+    metrics: Arc<crate::metrics::EngineMetrics>,
 }
 
 /// A place in the session table, counted against [`Config::max_sessions`]; given back when
@@ -230,6 +233,7 @@ impl<H: Handler> EngineIo<H> {
                 handler,
                 sessions: RwLock::new(HashMap::new()),
                 slots: Arc::new(AtomicUsize::new(0)),
+                metrics: Arc::new(crate::metrics::EngineMetrics::new()),
             }),
         }
     }
@@ -594,7 +598,9 @@ impl<H: Handler> EngineIo<H> {
             max_buffered: self.inner.config.max_buffered_packets,
             head,
             close_description: std::sync::OnceLock::new(),
+            metrics: self.inner.metrics.clone(),
         });
+        let span = session_span(&shared);
         {
             // The id was checked when it was made; another handshake may have taken it since
             // (a custom `generate_id`): never two sessions under one id.
@@ -610,8 +616,27 @@ impl<H: Handler> EngineIo<H> {
             }
             sessions.insert(sid, shared.clone());
         }
-        driver::run(self.inner.clone(), shared, rx, session, first).await;
+        driver::run(self.inner.clone(), shared, rx, session, first)
+            .instrument(span)
+            .await;
     }
+}
+
+/// The span of a session's task: every event the session (and the application's handler, in
+/// that task) logs carries its `sid`, `transport` (recorded again on an upgrade) and `remote`
+/// address (when the integration provides [`RemoteAddr`]). Nothing is formatted unless a
+/// subscriber wants the span.
+fn session_span(shared: &Shared) -> tracing::Span {
+    let span = tracing::info_span!(
+        "engineio_session",
+        sid = %shared.sid,
+        transport = shared.transport().as_str(),
+        remote = tracing::field::Empty,
+    );
+    if let Some(addr) = shared.head.remote_addr {
+        span.record("remote", tracing::field::display(addr));
+    }
+    span
 }
 
 async fn await_response(rx: oneshot::Receiver<Reply>) -> HttpResponse {

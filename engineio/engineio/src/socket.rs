@@ -10,6 +10,7 @@ use engineio_proto::{CloseReason, SendOptions, TransportKind};
 use tokio::sync::mpsc;
 
 use crate::driver::Command;
+use crate::metrics::Queue;
 use crate::Error;
 
 /// A command for the session task, sent by another task with [`Socket::try_send_command`] and
@@ -69,6 +70,8 @@ pub(crate) struct Shared {
     pub(crate) head: Arc<crate::service::RequestHead>,
     /// Node's close description, set when the session ends (see [`Socket::close_description`]).
     pub(crate) close_description: OnceLock<Arc<str>>,
+    /// The server's metric handles.
+    pub(crate) metrics: Arc<crate::metrics::EngineMetrics>,
 }
 
 impl Shared {
@@ -137,7 +140,7 @@ impl Socket {
         self.shared
             .tx
             .try_send(Command::Send(data))
-            .map_err(queue_error)
+            .map_err(|e| self.queue_error(e, 1))
     }
 
     /// Queues messages that go out together (see [`Socket::try_send_batch`]) with send options
@@ -151,7 +154,7 @@ impl Socket {
         self.shared
             .tx
             .try_send(Command::SendWith(batch.to_vec(), options))
-            .map_err(queue_error)
+            .map_err(|e| self.queue_error(e, batch.len()))
     }
 
     /// Node's description of why the session closed (the second argument of its `close`
@@ -171,7 +174,11 @@ impl Socket {
             Ok([one]) => Command::Send(one),
             Err(batch) => Command::SendBatch(batch),
         };
-        self.shared.tx.try_send(cmd).map_err(queue_error)
+        let n = batch_len(&cmd);
+        self.shared
+            .tx
+            .try_send(cmd)
+            .map_err(|e| self.queue_error(e, n))
     }
 
     /// Queues the messages of `batch` (cloned: `Data` is a shared buffer) to go out together.
@@ -187,6 +194,7 @@ impl Socket {
             return Err(Error::Closed);
         }
         if self.shared.buffered.load(Ordering::Acquire) + n > self.shared.max_buffered {
+            self.shared.metrics.queue_full(Queue::Buffer, n as u64);
             return Err(Error::QueueFull);
         }
         Ok(())
@@ -218,7 +226,7 @@ impl Socket {
         self.shared
             .tx
             .try_send(Command::App(cmd))
-            .map_err(queue_error)
+            .map_err(|e| self.queue_error(e, 1))
     }
 
     /// Hands a command to the session task, waiting for room in its queue.
@@ -259,9 +267,23 @@ impl Socket {
     }
 }
 
-fn queue_error(e: mpsc::error::TrySendError<Command>) -> Error {
-    match e {
-        mpsc::error::TrySendError::Full(_) => Error::QueueFull,
-        mpsc::error::TrySendError::Closed(_) => Error::Closed,
+impl Socket {
+    /// The error of a refused command; a full queue is counted (`n` messages or commands).
+    fn queue_error(&self, e: mpsc::error::TrySendError<Command>, n: usize) -> Error {
+        match e {
+            mpsc::error::TrySendError::Full(_) => {
+                self.shared.metrics.queue_full(Queue::Commands, n as u64);
+                Error::QueueFull
+            }
+            mpsc::error::TrySendError::Closed(_) => Error::Closed,
+        }
+    }
+}
+
+/// How many messages a send command carries.
+fn batch_len(cmd: &Command) -> usize {
+    match cmd {
+        Command::SendBatch(batch) => batch.len(),
+        _ => 1,
     }
 }

@@ -120,6 +120,7 @@ pub fn socket_with_head(
         max_buffered,
         head: Arc::new(head),
         close_description: std::sync::OnceLock::new(),
+        metrics: Arc::new(crate::metrics::EngineMetrics::new()),
     });
     (
         Socket {

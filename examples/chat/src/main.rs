@@ -38,12 +38,19 @@
 //! balancer uses to keep a polling client on one process (`scripts/cluster.sh` runs two of
 //! them behind HAProxy that way).
 //!
+//! With `--metrics`, `/metrics` serves the server's metrics (sessions by transport, sockets
+//! and rooms by namespace, packets and bytes, disconnect reasons, ...; the list is in
+//! `socketio::metrics`) in the Prometheus text format (see `metrics.rs`). Logs go to stderr
+//! through a `tracing` subscriber filtered by `RUST_LOG` (default `info`; `RUST_LOG=info,
+//! socketio=debug,engineio=debug` shows every connect, upgrade and disconnect, with the
+//! session's and the socket's span).
+//!
 //! Run it from the workspace root with `scripts/chat.sh` (installs the client package, then
 //! builds and starts the server), or by hand:
 //!
 //! ```text
 //! (cd e2e && npm ci)
-//! cargo run --release -p chat-example -- [--port P] [--client-dir DIR]
+//! cargo run --release -p chat-example -- [--port P] [--client-dir DIR] [--metrics]
 //!     [--admin-user U --admin-password W [--admin-ui-dir DIR]] [--redis URL] [--cookie]
 //! ```
 //!
@@ -56,6 +63,7 @@
 
 mod admin_ui;
 mod chat;
+mod metrics;
 mod web;
 
 use std::io::Write;
@@ -67,13 +75,15 @@ use socketio::SocketIo;
 use socketio_axum::EngineIoLayer;
 
 const USAGE: &str = "\
-usage: chat [--port P] [--client-dir DIR] [--admin-user U --admin-password W [--admin-ui-dir DIR]]
+usage: chat [--port P] [--client-dir DIR] [--metrics] [--admin-user U --admin-password W [--admin-ui-dir DIR]]
             [--redis URL] [--cookie]
 
   --port P              port to listen on, on 127.0.0.1 (default: $PORT, else 3000; 0 picks one)
   --client-dir DIR      the dist/ folder of the socket.io-client npm package
                         (default: $CHAT_CLIENT_DIR, else e2e/node_modules/socket.io-client/dist
                         of the workspace)
+  --metrics             serve the server's metrics at /metrics, in the Prometheus text format
+                        (default: off; on when $CHAT_METRICS is 1 or true)
   --admin-user U        serve the Socket.IO Admin UI at /admin/ (namespace /admin) for user U
                         (default: $CHAT_ADMIN_USER); needs --admin-password
   --admin-password W    its password (default: $CHAT_ADMIN_PASSWORD, which other users of the
@@ -97,6 +107,8 @@ const CLIENT_DIST: &str = "e2e/node_modules/socket.io-client/dist";
 struct Options {
     port: u16,
     client_dir: PathBuf,
+    /// Serve `/metrics`.
+    metrics: bool,
     /// The Admin UI, when asked for.
     admin: Option<AdminLogin>,
     /// The Redis of the cluster, when there is one.
@@ -145,6 +157,20 @@ async fn main() -> ExitCode {
 }
 
 async fn run(options: Options) -> Result<(), String> {
+    // Logs on stderr, filtered by RUST_LOG (default `info`).
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
+        .try_init();
+    // Before the server is built: it registers its metrics then.
+    let prometheus = if options.metrics {
+        Some(metrics::install()?)
+    } else {
+        None
+    };
     // Fail early, with a hint, when the client package is missing.
     socketio::Config::load_client_files(&options.client_dir).map_err(|e| {
         format!(
@@ -200,6 +226,9 @@ async fn run(options: Options) -> Result<(), String> {
     };
     chat::register(&io);
     let mut app = web::router();
+    if let Some(handle) = prometheus {
+        app = app.merge(metrics::router(handle));
+    }
     if let (Some(admin), Some(ui)) = (options.admin, admin_ui) {
         let hash = bcrypt::hash(&admin.password, bcrypt::DEFAULT_COST)
             .map_err(|e| format!("cannot hash the admin password: {e}"))?;
@@ -219,6 +248,9 @@ async fn run(options: Options) -> Result<(), String> {
         out,
         "open http://{addr}/ in two browser tabs (Ctrl-C stops)"
     );
+    if options.metrics {
+        let _ = writeln!(out, "metrics: http://{addr}/metrics");
+    }
     if io.namespaces().iter().any(|ns| ns.name() == "/admin") {
         let _ = writeln!(
             out,
@@ -251,6 +283,7 @@ fn parse_args(
         .map(PathBuf::from);
     let mut admin_user = env("CHAT_ADMIN_USER").filter(|u| !u.is_empty());
     let mut admin_password = env("CHAT_ADMIN_PASSWORD").filter(|p| !p.is_empty());
+    let mut metrics = env("CHAT_METRICS").is_some_and(|v| v == "1" || v == "true");
     let mut admin_ui_dir = env("CHAT_ADMIN_UI_DIR")
         .filter(|d| !d.is_empty())
         .map(PathBuf::from);
@@ -270,6 +303,7 @@ fn parse_args(
         match flag.as_str() {
             "--port" | "-p" => port = Some(value("--port")?),
             "--client-dir" => client_dir = Some(PathBuf::from(value("--client-dir")?)),
+            "--metrics" => metrics = true,
             "--admin-user" => admin_user = Some(value("--admin-user")?),
             "--admin-password" => admin_password = Some(value("--admin-password")?),
             "--admin-ui-dir" => admin_ui_dir = Some(PathBuf::from(value("--admin-ui-dir")?)),
@@ -310,6 +344,7 @@ fn parse_args(
     Ok(Some(Options {
         port,
         client_dir: client_dir.unwrap_or_else(default_client_dir),
+        metrics,
         admin,
         redis,
         cookie,
@@ -398,6 +433,17 @@ mod tests {
         );
         assert!(cluster(&["--redis", "localhost:6379"], &[]).is_err());
         assert!(cluster(&["--redis"], &[]).is_err());
+    }
+
+    #[test]
+    fn metrics_off_by_default() {
+        let metrics = |args: &[&str], env: &[(&str, &str)]| {
+            parse(args, env).ok().flatten().map(|o| o.metrics)
+        };
+        assert_eq!(metrics(&[], &[]), Some(false));
+        assert_eq!(metrics(&["--metrics"], &[]), Some(true));
+        assert_eq!(metrics(&[], &[("CHAT_METRICS", "1")]), Some(true));
+        assert_eq!(metrics(&[], &[("CHAT_METRICS", "0")]), Some(false));
     }
 
     #[test]

@@ -30,6 +30,7 @@ use crate::error::MiddlewareError;
 use crate::extract::now_or_later;
 use crate::handshake::Handshake;
 use crate::listeners::{IncomingEvent, SocketState};
+use crate::metrics::{Panic, Refusal};
 use crate::namespace::Namespace;
 use crate::reason::DisconnectReason;
 use crate::server::{Lookup, ServerCore};
@@ -148,10 +149,13 @@ impl Client {
             Data::Binary(bytes) => self.decoder.decode_binary(bytes),
         };
         match decoded {
-            Ok(Some(packet)) => self.on_packet(packet, now),
+            Ok(Some(packet)) => {
+                self.core.settings.metrics.packet_in();
+                self.on_packet(packet, now)
+            }
             Ok(None) => {}
             Err(e) => {
-                tracing::debug!(sid = %self.engine.sid(), "decode error: {e}");
+                tracing::debug!("decode error: {e}");
                 self.engine.close();
             }
         }
@@ -181,6 +185,9 @@ impl Client {
             self.engine.close();
             return;
         };
+        // What the socket's handlers log carries its span (held through a cheap handle clone).
+        let socket = self.sockets[i].socket.clone();
+        let _entered = socket.span().enter();
         match packet.kind {
             PacketType::Event | PacketType::BinaryEvent => {
                 if let Some(event) = incoming_event(packet) {
@@ -250,6 +257,11 @@ impl Client {
     }
 
     fn invalid_namespace(&self, nsp: &str) {
+        self.core
+            .settings
+            .metrics
+            .refused(Refusal::InvalidNamespace);
+        tracing::debug!(nsp, "CONNECT refused: invalid namespace");
         let mut data = Map::new();
         data.insert("message".into(), Value::from("Invalid namespace"));
         let packet = Packet::connect_error(nsp, Value::Object(data));
@@ -260,15 +272,18 @@ impl Client {
         let messages = crate::emit::encode(&*self.core.settings.parser, packet);
         match self.engine.try_send_all(&messages) {
             // The observers count every message out, CONNECT replies and refusals too.
-            Ok(()) => self.core.settings.observers.each(|o| {
-                for m in &messages {
-                    o.message_out(match m {
-                        Data::Text(t) => t.len(),
-                        Data::Binary(b) => b.len(),
-                    });
-                }
-            }),
-            Err(e) => tracing::debug!(sid = %self.engine.sid(), "control packet dropped: {e}"),
+            Ok(()) => {
+                self.core.settings.metrics.packet_out();
+                self.core.settings.observers.each(|o| {
+                    for m in &messages {
+                        o.message_out(match m {
+                            Data::Text(t) => t.len(),
+                            Data::Binary(b) => b.len(),
+                        });
+                    }
+                })
+            }
+            Err(e) => tracing::debug!("control packet dropped: {e}"),
         }
     }
 
@@ -369,6 +384,8 @@ impl Client {
             pid,
         });
         self.sockets.push(SocketState::new(socket.clone()));
+        let span = socket.span().clone();
+        let _entered = span.enter();
         if let Some(restored) = restored {
             ns.adapter().add_all(id, &restored.session.rooms);
             // As Node: the missed packets go out before the CONNECT reply.
@@ -395,7 +412,8 @@ impl Client {
                     futures_util::FutureExt::catch_unwind(AssertUnwindSafe(mw(socket.clone())))
                         .await
                         .unwrap_or_else(|_| {
-                            tracing::error!(id = %socket.id(), "connect middleware panicked");
+                            socket.settings().metrics.panicked(Panic::ConnectMiddleware);
+                            tracing::error!("connect middleware panicked");
                             Err(MiddlewareError::new("Internal server error"))
                         });
                 step?;
@@ -420,6 +438,7 @@ impl Client {
         if socket.is_closed() {
             return;
         }
+        let _entered = socket.span().enter();
         if let Err(err) = result {
             self.refuse(i, err);
             return;
@@ -440,11 +459,13 @@ impl Client {
         // Joined: the connect timeout is over, even if this socket leaves later (Node).
         self.timers.disarm_connect();
         socket.nsp().add_socket(socket.clone());
+        tracing::debug!(recovered = socket.recovered(), "socket connected");
         socket.observers().each(|o| o.socket_connected(&socket));
         self.drain_inbox();
         for handler in socket.nsp().0.handlers.connection_handlers() {
             if catch_unwind(AssertUnwindSafe(|| handler(socket.clone()))).is_err() {
-                tracing::error!(id = %socket.id(), "connection handler panicked; closing");
+                socket.settings().metrics.panicked(Panic::Connection);
+                tracing::error!("connection handler panicked; closing");
                 self.engine.close();
                 return;
             }
@@ -459,6 +480,8 @@ impl Client {
         socket.set_closed();
         socket.nsp().adapter().del_all(socket.id());
         socket.nsp().socket_gone();
+        socket.settings().metrics.refused(Refusal::Middleware);
+        tracing::debug!(parent: socket.span(), error = %err.message, "CONNECT refused by a middleware");
         let data = if self.legacy {
             err.data.unwrap_or(Value::String(err.message))
         } else {
@@ -539,7 +562,9 @@ impl Client {
             },
             ClientCommand::NotifyOutgoing { sid, event, args } => {
                 if let Some(i) = self.position_of(sid) {
-                    self.sockets[i].notify_outgoing(&event, &args);
+                    let state = &self.sockets[i];
+                    let _entered = state.socket.span().enter();
+                    state.notify_outgoing(&event, &args);
                 }
             }
             ClientCommand::Disconnect { sid, close } => {
@@ -560,6 +585,8 @@ impl Client {
                     .position_of(sid)
                     .filter(|&i| self.sockets[i].socket.connected())
                 {
+                    let socket = self.sockets[i].socket.clone();
+                    let _entered = socket.span().enter();
                     self.event_checked(i, result);
                 }
             }
@@ -580,13 +607,14 @@ impl Client {
             match timer {
                 Timer::Connect => {
                     if !self.sockets.iter().any(|s| s.socket.joined()) {
-                        tracing::debug!(sid = %self.engine.sid(), "no namespace joined in time");
+                        tracing::debug!("no namespace joined in time");
                         self.engine.close();
                     }
                 }
                 Timer::Ack(sid, id) => {
                     if let Some(i) = self.position_of(sid) {
                         if let Some((waiter, _)) = self.sockets[i].acks.remove(&id) {
+                            self.core.settings.metrics.ack_timeout();
                             waiter.time_out();
                         }
                     }
@@ -603,6 +631,7 @@ impl Client {
         self.drain_inbox();
         let mut state = self.sockets.remove(i);
         let socket = state.socket.clone();
+        let _entered = socket.span().enter();
         if !socket.joined() {
             socket.set_closed();
             socket.nsp().adapter().del_all(socket.id());
@@ -617,6 +646,8 @@ impl Client {
         self.timers.forget_socket(socket.id());
         // Whoever waits for an ack of this socket learns it left.
         state.acks.clear();
+        socket.settings().metrics.disconnect(reason);
+        tracing::debug!(reason = reason.as_str(), "socket disconnected");
         state.disconnected(reason, description.as_deref());
         socket
             .observers()

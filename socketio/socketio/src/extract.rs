@@ -23,6 +23,9 @@
 //! the order they were added and share one [`AckSender`]: the first answer is sent.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+use tracing::Instrument;
 
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
@@ -240,7 +243,8 @@ pub(crate) fn start<F: Future<Output = ()> + Send + 'static>(fut: F) {
 }
 
 /// Polls `fut` once, in this task: its output when it is ready at once; otherwise it goes on
-/// as a task that hands its output to `later`.
+/// as a task that hands its output to `later`. The task runs in the current span (a socket's,
+/// when a handler started it); a panic there is counted and logged (`later` is not called).
 pub(crate) fn now_or_later<T, F, L>(fut: F, later: L) -> Option<T>
 where
     F: Future<Output = T> + Send + 'static,
@@ -252,7 +256,16 @@ where
     match fut.as_mut().poll(&mut cx) {
         std::task::Poll::Ready(out) => Some(out),
         std::task::Poll::Pending => {
-            tokio::spawn(async move { later(fut.await) });
+            let task = async move {
+                match futures_util::FutureExt::catch_unwind(AssertUnwindSafe(fut)).await {
+                    Ok(out) => later(out),
+                    Err(_) => {
+                        crate::metrics::task_panicked();
+                        tracing::error!("an async handler panicked");
+                    }
+                }
+            };
+            tokio::spawn(task.instrument(tracing::Span::current()));
             None
         }
     }

@@ -45,6 +45,7 @@
 //! | `io.close()` | [`SocketIo::close`] |
 //! | `io.engine` | [`SocketIo::engine`] (`io.engine.clientsCount`: `engine().session_count()`) |
 //! | instrumentation (what `@socket.io/admin-ui` hooks into) | [`SocketIo::observe`] with an [`Observer`] |
+//! | metrics, logs (no Node equivalent) | the [`metrics`](mod@metrics) facade (see [`metrics::describe`]) and `tracing` spans per connection and socket |
 //! | `io.sockets` | [`SocketIo::sockets`] (the main namespace) |
 //! | `io.adapter(factory)`, `io.of(n).adapter` | [`SocketIoBuilder::adapter`] / [`SocketIo::with_adapter`]; [`Namespace::adapter`] |
 //! | `io.listen(port)`, `io.attach(httpServer)` | N/A as such: [`SocketIo::serve`] listens with plain hyper; `engineio::serve_with` attaches to a hyper server with other routes; the `socketio-axum`, `socketio-actix`, `socketio-warp` crates mount it beside a framework's routes |
@@ -112,6 +113,7 @@ mod extensions;
 mod extract;
 mod handshake;
 mod listeners;
+pub mod metrics;
 mod namespace;
 pub mod node_api;
 mod observer;

@@ -110,6 +110,7 @@ pub(crate) struct NsInner {
     server_listeners: RwLock<HashMap<String, Vec<ServerEventHandler>>>,
     /// Set on the children of dynamic parents when `cleanup_empty_child_namespaces` is on.
     pub(crate) on_empty: OnceLock<OnEmpty>,
+    pub(crate) metrics: crate::metrics::NsMetrics,
 }
 
 impl Namespace {
@@ -120,6 +121,11 @@ impl Namespace {
         factory: &AdapterFactory,
         kind: NsKind,
     ) -> Namespace {
+        // A dynamic parent has no sockets or rooms of its own: no series for it.
+        let metrics = match kind {
+            NsKind::Plain => crate::metrics::NsMetrics::new(name),
+            NsKind::Parent { .. } => crate::metrics::NsMetrics::noop(),
+        };
         Namespace(Arc::new_cyclic(|weak: &Weak<NsInner>| {
             let local: Weak<dyn LocalNamespace> = weak.clone();
             NsInner {
@@ -132,6 +138,7 @@ impl Namespace {
                 kind,
                 server_listeners: RwLock::new(HashMap::new()),
                 on_empty: OnceLock::new(),
+                metrics,
             }
         }))
     }
@@ -196,7 +203,9 @@ impl Namespace {
 
     pub(crate) fn add_socket(&self, socket: SocketRef) {
         let id = socket.id();
-        self.0.sockets.write().insert(id, socket);
+        if self.0.sockets.write().insert(id, socket).is_none() {
+            self.0.metrics.socket_added();
+        }
         self.0
             .adapter
             .add_all(id, &[socketio_adapter::Room::from(id.as_str())]);
@@ -204,7 +213,9 @@ impl Namespace {
 
     pub(crate) fn remove_socket(&self, sid: Sid) {
         self.0.adapter.del_all(sid);
-        self.0.sockets.write().remove(&sid);
+        if self.0.sockets.write().remove(&sid).is_some() {
+            self.0.metrics.socket_removed();
+        }
         self.socket_gone();
     }
 

@@ -127,6 +127,7 @@ impl BroadcastOperators {
         let args = payload.into_args()?;
         for ns in self.targets() {
             let packet = event_packet(ns.name(), event, args.clone(), None);
+            ns.0.settings.metrics.broadcast();
             ns.adapter().broadcast(packet, self.opts.clone());
         }
         Ok(())
@@ -161,6 +162,7 @@ impl BroadcastOperators {
             .into_iter()
             .map(|ns| {
                 let packet = event_packet(ns.name(), event, args.clone(), None);
+                ns.0.settings.metrics.broadcast();
                 ns.adapter().broadcast_with_ack(packet, opts.clone())
             })
             .collect();

@@ -30,6 +30,8 @@ pub(crate) struct Settings {
     pub(crate) ack_timeout: Duration,
     pub(crate) observers: crate::observer::Observers,
     pub(crate) recovery: Option<crate::ConnectionStateRecovery>,
+    /// The metric handles (see [`crate::metrics`]).
+    pub(crate) metrics: crate::metrics::Metrics,
 }
 
 pub(crate) struct ServerCore {
@@ -62,7 +64,13 @@ impl ServerCore {
             NsKind::Plain,
         );
         let settings = Arc::downgrade(&self.settings);
+        let rooms = ns.0.metrics.rooms();
         ns.adapter().on_room_event(Arc::new(move |nsp, event| {
+            match event {
+                RoomEvent::Create(_) => rooms.increment(1.0),
+                RoomEvent::Delete(_) => rooms.decrement(1.0),
+                _ => {}
+            }
             let Some(settings) = settings.upgrade() else {
                 return;
             };
@@ -241,6 +249,7 @@ impl SocketIo {
             ack_timeout: config.ack_timeout,
             observers: Default::default(),
             recovery: config.connection_state_recovery,
+            metrics: crate::metrics::Metrics::new(),
         });
         let core = Arc::new(ServerCore {
             config: config.clone(),

@@ -58,6 +58,7 @@ pub(crate) struct SocketShared {
     extensions: Extensions,
     inbox: mpsc::Sender<SocketOp>,
     has_outgoing: AtomicBool,
+    span: tracing::Span,
 }
 
 /// What a new socket is made of.
@@ -99,6 +100,8 @@ impl SocketRef {
             data,
             pid,
         } = parts;
+        // A child of the current span: the session's, in the connection's task.
+        let span = tracing::info_span!("socketio_socket", nsp = %ns.name(), id = %id);
         SocketRef(Arc::new(SocketShared {
             id,
             ns,
@@ -111,6 +114,7 @@ impl SocketRef {
             extensions: Extensions::default(),
             inbox,
             has_outgoing: AtomicBool::new(false),
+            span,
         }))
     }
 
@@ -177,6 +181,26 @@ impl SocketRef {
     /// the connection.
     pub fn conn(&self) -> &engineio::Socket {
         &self.0.engine
+    }
+
+    /// The socket's `tracing` span (`socketio_socket`, fields `nsp` and `id`; a child of its
+    /// connection's `engineio_session` span). The server enters it while the socket's
+    /// handlers run; enter it (or `Instrument` a task with it) to tag other work with the
+    /// socket. A disabled span when no subscriber wants it (see [`crate::metrics`]).
+    ///
+    /// ```
+    /// use socketio::SocketRef;
+    /// use tracing::Instrument;
+    ///
+    /// fn register(socket: &SocketRef) {
+    ///     socket.on("job", |socket: SocketRef| {
+    ///         let span = socket.span().clone();
+    ///         tokio::spawn(async move { tracing::info!("job done") }.instrument(span));
+    ///     });
+    /// }
+    /// ```
+    pub fn span(&self) -> &tracing::Span {
+        &self.0.span
     }
 
     // ----- data -----
@@ -689,8 +713,13 @@ impl SocketRef {
         &self.0.ns.0.settings.observers
     }
 
-    /// Tells the observers about messages queued for this connection.
+    pub(crate) fn settings(&self) -> &crate::server::Settings {
+        &self.0.ns.0.settings
+    }
+
+    /// Counts a packet queued for this connection, and tells the observers about its messages.
     fn observe_out(&self, messages: &[Data]) {
+        self.settings().metrics.packet_out();
         self.observers().each(|o| {
             for m in messages {
                 o.message_out(match m {
@@ -718,6 +747,7 @@ impl SocketRef {
             return Err(EmitError::Disconnected);
         }
         if volatile && !self.0.engine.has_room(messages.len()) {
+            self.settings().metrics.volatile_drop();
             return Ok(());
         }
         self.0
@@ -740,6 +770,7 @@ impl SocketRef {
             return Err(EmitError::Disconnected);
         }
         if volatile && !self.0.engine.has_room(messages.len() + 1) {
+            self.settings().metrics.volatile_drop();
             return Err(EmitError::QueueFull);
         }
         let cmd = ClientCommand::RegisterAck {
@@ -802,7 +833,7 @@ impl SocketRef {
         let messages = encode(&*self.0.ns.0.settings.parser, packet);
         match self.0.engine.try_send_all(&messages) {
             Ok(()) => self.observe_out(&messages),
-            Err(e) => tracing::debug!(id = %self.0.id, "control packet dropped: {e}"),
+            Err(e) => tracing::debug!(parent: &self.0.span, "control packet dropped: {e}"),
         }
     }
 }
