@@ -32,6 +32,18 @@ impl SioClient {
     /// no TIME_WAIT behind (thousands of connections per run on one loopback port range).
     pub async fn connect(addr: SocketAddr) -> Result<(SioClient, Duration), BoxError> {
         let start = Instant::now();
+        let mut client = SioClient::open(addr).await?;
+        client.send("40").await?;
+        client
+            .connect_reply(|p| Err(format!("expected a CONNECT reply, got {p:?}").into()))
+            .await?;
+        Ok((client, start.elapsed()))
+    }
+
+    /// Opens the websocket (as [`SioClient::connect`]) and reads the Engine.IO open packet,
+    /// without joining a namespace: send a CONNECT packet next, then read its reply with
+    /// [`SioClient::connect_reply`].
+    pub async fn open(addr: SocketAddr) -> Result<SioClient, BoxError> {
         let tcp = TcpStream::connect(addr).await?;
         tcp.set_nodelay(true)?;
         tcp.set_zero_linger()?;
@@ -41,19 +53,26 @@ impl SioClient {
         if !open.starts_with("0{") {
             return Err(format!("expected an open packet, got {open:?}").into());
         }
-        client.send("40").await?;
+        Ok(client)
+    }
+
+    /// Reads up to the CONNECT reply of the main namespace (`40{..}`) and returns it; pings
+    /// are answered, and every other packet before it is handed to `before` (the events a
+    /// recovered session missed come first), which may refuse it.
+    pub async fn connect_reply(
+        &mut self,
+        mut before: impl FnMut(&str) -> Result<(), BoxError>,
+    ) -> Result<Utf8Bytes, BoxError> {
         loop {
-            let reply = client.recv_timeout().await?;
+            let reply = self.recv_timeout().await?;
             if reply.starts_with("40") {
-                break;
+                return Ok(reply);
             }
-            if reply.as_str() == "2" {
-                client.send("3").await?;
-                continue;
+            if reply.starts_with("44") {
+                return Err(format!("CONNECT refused: {reply:?}").into());
             }
-            return Err(format!("expected a CONNECT reply, got {reply:?}").into());
+            before(&reply)?;
         }
-        Ok((client, start.elapsed()))
     }
 
     /// Queues one text frame without flushing (see [`SioClient::flush`]).
@@ -105,6 +124,20 @@ impl SioClient {
             }
             return Ok(text);
         }
+    }
+
+    /// Leaves cleanly: a namespace DISCONNECT (`41`, so a server with connection state
+    /// recovery keeps nothing for this socket), then a websocket close, and waits (at most
+    /// [`READ_TIMEOUT`]) for the server to end the connection.
+    pub async fn leave(mut self) -> Result<(), BoxError> {
+        self.send("41").await?;
+        self.ws.close(None).await?;
+        tokio::time::timeout(READ_TIMEOUT, async {
+            while let Some(Ok(_)) = self.ws.next().await {}
+        })
+        .await
+        .map_err(|_| "timed out waiting for the server to close")?;
+        Ok(())
     }
 
     /// Answers `text` with a pong if it is an Engine.IO ping; returns whether it was one.

@@ -27,6 +27,7 @@
 
 pub mod client;
 pub mod proc;
+pub mod recovery;
 pub mod report;
 pub mod scenarios;
 pub mod stats;

@@ -10,6 +10,23 @@ use serde_json::Value;
 pub const RAW: &str = "raw";
 /// The label of the Node reference server in results files.
 pub const NODE: &str = "node";
+/// Our server on one node, the reference of the cluster and recovery ratios (the extra
+/// servers below run the same integration).
+pub const OURS: &str = "ours-hyper";
+/// Node with `connectionStateRecovery: {}`.
+pub const NODE_RECOVERY: &str = "node-recovery";
+/// Ours with `connection_state_recovery(Default::default())`.
+pub const OURS_RECOVERY: &str = "ours-recovery";
+/// Two Node servers on one Redis (`@socket.io/redis-adapter`).
+pub const NODE_CLUSTER: &str = "node-cluster";
+/// Two of our servers on one Redis (`socketio_adapter_redis::create_adapter`).
+pub const OURS_CLUSTER: &str = "ours-cluster";
+
+/// Whether a server label is one of the extra cases (recovery on, clusters), reported in
+/// their own sections rather than in the main table.
+pub fn is_extra(server: &str) -> bool {
+    server.ends_with("-recovery") || server.ends_with("-cluster")
+}
 
 /// One loadgen result line.
 #[derive(Clone, Debug)]
@@ -87,7 +104,7 @@ type CellKey = (String, String);
 type MetricValues = Vec<(String, Vec<f64>)>;
 
 /// CPU shares and errors of one cell.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct CpuCell {
     loadgen: Vec<f64>,
     server: Vec<f64>,
@@ -143,6 +160,61 @@ impl Summary {
             scenarios,
             values,
             cpu,
+        }
+    }
+
+    /// The same figures, for the servers `keep` accepts (and the scenarios they ran).
+    fn only(&self, keep: impl Fn(&str) -> bool) -> Summary {
+        let servers: Vec<String> = self.servers.iter().filter(|x| keep(x)).cloned().collect();
+        let scenarios = self
+            .scenarios
+            .iter()
+            .filter(|sc| {
+                servers
+                    .iter()
+                    .any(|x| self.cpu.contains_key(&((*sc).clone(), x.clone())))
+            })
+            .cloned()
+            .collect();
+        let kept = |key: &CellKey| keep(&key.1);
+        Summary {
+            servers,
+            scenarios,
+            values: self
+                .values
+                .iter()
+                .filter(|(k, _)| kept(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            cpu: self
+                .cpu
+                .iter()
+                .filter(|(k, _)| kept(k))
+                .map(|(k, c)| (k.clone(), c.clone()))
+                .collect(),
+        }
+    }
+
+    fn has(&self, scenario: &str, server: &str) -> bool {
+        self.cpu
+            .contains_key(&(scenario.to_owned(), server.to_owned()))
+    }
+
+    /// "loadgen / server" CPU shares of a cell, with its errors.
+    fn cpu_cell(&self, scenario: &str, server: &str) -> String {
+        match self.cpu.get(&(scenario.to_owned(), server.to_owned())) {
+            Some(c) => {
+                let mut cell = format!(
+                    "{} / {}",
+                    fmt_value(median(&c.loadgen)),
+                    fmt_value(median(&c.server))
+                );
+                if c.errors > 0 {
+                    cell.push_str(&format!(" ({} errors)", c.errors));
+                }
+                cell
+            }
+            None => "n/a".to_owned(),
         }
     }
 
@@ -280,9 +352,17 @@ fn cell_with_spread(s: &Summary, scenario: &str, server: &str, metric: &str) -> 
 }
 
 /// The Markdown report of `records`: a table of medians with ratios to Node and raw, the CPU
-/// shares, and the issue's targets.
+/// shares, and the issue's targets; then the cluster and recovery cases, when present.
 pub fn markdown(records: &[Record]) -> String {
-    let s = Summary::new(records);
+    let all = Summary::new(records);
+    let mut out = main_tables(&all.only(|server| !is_extra(server)));
+    out.push_str(&cluster_section(&all));
+    out.push_str(&recovery_section(&all));
+    out
+}
+
+/// The main table, CPU table and targets over every server of `s`.
+fn main_tables(s: &Summary) -> String {
     let mut out = String::new();
     let runs = s.cpu.values().map(|c| c.runs).max().unwrap_or(0);
     out.push_str(&format!(
@@ -348,20 +428,7 @@ pub fn markdown(records: &[Record]) -> String {
     for scenario in &s.scenarios {
         out.push_str(&format!("| {scenario} |"));
         for server in &s.servers {
-            match s.cpu.get(&(scenario.clone(), server.clone())) {
-                Some(c) => {
-                    let mut cell = format!(
-                        "{} / {}",
-                        fmt_value(median(&c.loadgen)),
-                        fmt_value(median(&c.server))
-                    );
-                    if c.errors > 0 {
-                        cell.push_str(&format!(" ({} errors)", c.errors));
-                    }
-                    out.push_str(&format!(" {cell} |"));
-                }
-                None => out.push_str(" n/a |"),
-            }
+            out.push_str(&format!(" {} |", s.cpu_cell(scenario, server)));
         }
         out.push('\n');
     }
@@ -399,6 +466,153 @@ pub fn markdown(records: &[Record]) -> String {
             }
         }
         out.push('\n');
+    }
+    out
+}
+
+/// "met" or "missed": whether `ratio` is at least (`minimum`) or at most `bound`.
+fn verdict(ratio: f64, bound: f64, minimum: bool) -> String {
+    if !ratio.is_finite() {
+        return "n/a".to_owned();
+    }
+    let ok = if minimum {
+        ratio >= bound
+    } else {
+        ratio <= bound
+    };
+    format!("{ratio:.2}× {}", if ok { "met" } else { "missed" })
+}
+
+/// The cluster case (issue 11): `broadcast` on two servers sharing one Redis, against one node.
+fn cluster_section(s: &Summary) -> String {
+    const SCENARIO: &str = "broadcast";
+    if !s.has(SCENARIO, OURS_CLUSTER) && !s.has(SCENARIO, NODE_CLUSTER) {
+        return String::new();
+    }
+    let mut out = String::from(
+        "\n## Cluster: two servers on one Redis (issue 11)\n\n\
+         `broadcast` with its receivers split between two server processes that share one \
+         `redis-server` (the classic adapter: ours `socketio_adapter_redis::create_adapter`, \
+         Node `@socket.io/redis-adapter` 8.3.0 on `redis` 4.7.1), the sender on the first. Both \
+         servers and `redis-server` run on CPU 0, so a cluster has the CPU of one node: the \
+         difference to one node is the cost of the adapter. Server CPU is summed over the three \
+         processes. Medians.\n\n\
+         | server | deliveries_per_s ↑ | latency_p50_ms ↓ | latency_p99_ms ↓ | lost ↓ | CPU loadgen / server |\n\
+         |---|---:|---:|---:|---:|---:|\n",
+    );
+    for server in [NODE, NODE_CLUSTER, OURS, OURS_CLUSTER] {
+        if !s.has(SCENARIO, server) {
+            continue;
+        }
+        let name = match server {
+            NODE | OURS => format!("{server} (one node)"),
+            _ => format!("{server} (two nodes + Redis)"),
+        };
+        out.push_str(&format!("| {name} |"));
+        for metric in [
+            "deliveries_per_s",
+            "latency_p50_ms",
+            "latency_p99_ms",
+            "lost",
+        ] {
+            out.push_str(&format!(" {} |", fmt_value(s.get(SCENARIO, server, metric))));
+        }
+        out.push_str(&format!(" {} |\n", s.cpu_cell(SCENARIO, server)));
+    }
+    let rate = |server| s.get(SCENARIO, server, "deliveries_per_s");
+    let p99 = |server| s.get(SCENARIO, server, "latency_p99_ms");
+    out.push_str("\n| target (deliveries/s) | ratio |\n|---|---:|\n");
+    out.push_str(&format!(
+        "| ours-cluster ≥ 5× node-cluster | {} |\n",
+        verdict(rate(OURS_CLUSTER) / rate(NODE_CLUSTER), 5.0, true)
+    ));
+    out.push_str(&format!(
+        "| ours-cluster ≥ 0.6× ours on one node ({OURS}) | {} |\n",
+        verdict(rate(OURS_CLUSTER) / rate(OURS), 0.6, true)
+    ));
+    out.push_str(&format!(
+        "| for reference: node-cluster / node on one node | {} |\n",
+        fmt_ratio(rate(NODE_CLUSTER), rate(NODE)).unwrap_or_else(|| "n/a".to_owned())
+    ));
+    out.push_str(&format!(
+        "| for reference: latency p99, ours-cluster / node-cluster (↓) | {} |\n",
+        fmt_ratio(p99(OURS_CLUSTER), p99(NODE_CLUSTER)).unwrap_or_else(|| "n/a".to_owned())
+    ));
+    out
+}
+
+/// The recovery cases (issue 12): throughput with recovery on vs off, and `recover-1000`.
+fn recovery_section(s: &Summary) -> String {
+    let on_off = [
+        ("echo-100", "acks_per_s"),
+        ("broadcast", "deliveries_per_s"),
+        ("broadcast", "latency_p99_ms"),
+    ];
+    let any_on_off = on_off
+        .iter()
+        .any(|(sc, _)| s.has(sc, OURS_RECOVERY) || s.has(sc, NODE_RECOVERY));
+    let recover = "recover-1000";
+    let any_recover = s.has(recover, OURS_RECOVERY) || s.has(recover, NODE_RECOVERY);
+    if !any_on_off && !any_recover {
+        return String::new();
+    }
+    let mut out = String::from("\n## Connection state recovery (issue 12)\n");
+    if any_on_off {
+        out.push_str(
+            "\nThe cost of having it on: the same scenario with recovery on \
+             (`bench-server --recovery`: `connection_state_recovery(Default::default())`; \
+             `node server.mjs --recovery`: `connectionStateRecovery: {}`) and off, in the same \
+             run. Every broadcast event then carries an offset and is kept for replay (acks are \
+             not). Target: ours on ≥ 0.9× ours off.\n\n\
+             | scenario | metric | node | node-recovery | on / off | ours-hyper | ours-recovery | on / off |\n\
+             |---|---|---:|---:|---:|---:|---:|---:|\n",
+        );
+        for (scenario, metric) in on_off {
+            let arrow = if higher_is_better(metric) { "↑" } else { "↓" };
+            let v = |server| s.get(scenario, server, metric);
+            let ratio = |on: f64, off: f64| fmt_ratio(on, off).unwrap_or_else(|| "n/a".to_owned());
+            let ours = if higher_is_better(metric) {
+                verdict(v(OURS_RECOVERY) / v(OURS), 0.9, true)
+            } else {
+                ratio(v(OURS_RECOVERY), v(OURS))
+            };
+            out.push_str(&format!(
+                "| {scenario} | {metric} {arrow} | {} | {} | {} | {} | {} | {ours} |\n",
+                fmt_value(v(NODE)),
+                fmt_value(v(NODE_RECOVERY)),
+                ratio(v(NODE_RECOVERY), v(NODE)),
+                fmt_value(v(OURS)),
+                fmt_value(v(OURS_RECOVERY)),
+            ));
+        }
+    }
+    if any_recover {
+        out.push_str(
+            "\n`recover-1000`: the time to recover a socket that missed 1000 broadcast events, \
+             from its reconnect (TCP connect) to the CONNECT reply and every missed event; \
+             medians over runs of each figure (p50/p99 over the recoveries of a run).\n\n\
+             | metric | node-recovery | ours-recovery |\n|---|---:|---:|\n",
+        );
+        for metric in s.metrics_of(recover) {
+            let node = s.get(recover, NODE_RECOVERY, &metric);
+            let ours = s.get(recover, OURS_RECOVERY, &metric);
+            let mut cell = fmt_value(ours);
+            if metric.ends_with("_ms") {
+                if let Some(r) = fmt_ratio(ours, node) {
+                    cell.push_str(&format!(" ({r} node)"));
+                }
+            }
+            let arrow = if metric.ends_with("_ms") { " ↓" } else { "" };
+            out.push_str(&format!(
+                "| {metric}{arrow} | {} | {cell} |\n",
+                fmt_value(node)
+            ));
+        }
+        out.push_str(&format!(
+            "| CPU loadgen / server | {} | {} |\n",
+            s.cpu_cell(recover, NODE_RECOVERY),
+            s.cpu_cell(recover, OURS_RECOVERY)
+        ));
     }
     out
 }

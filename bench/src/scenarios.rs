@@ -34,11 +34,17 @@ pub enum Scenario {
     Idle,
     /// `polling-echo`: 10 clients over HTTP long-polling, one ack in flight each.
     PollingEcho,
+    /// `recover-1000`: time to recover a socket that missed N events (default 1000); the
+    /// server needs connection state recovery on (see [`crate::recovery`]).
+    Recover1000,
+    /// `recovery-soak`: N sessions (default 10,000) dropped and never recovered; the server's
+    /// memory before, after the drops and after their expiry (see [`crate::recovery`]).
+    RecoverySoak,
 }
 
 impl Scenario {
     /// Every scenario, in run order.
-    pub const ALL: [Scenario; 7] = [
+    pub const ALL: [Scenario; 9] = [
         Scenario::Connect,
         Scenario::Echo1,
         Scenario::Echo100,
@@ -46,6 +52,8 @@ impl Scenario {
         Scenario::Broadcast,
         Scenario::Idle,
         Scenario::PollingEcho,
+        Scenario::Recover1000,
+        Scenario::RecoverySoak,
     ];
 
     /// The `--scenario` name.
@@ -58,6 +66,8 @@ impl Scenario {
             Scenario::Broadcast => "broadcast",
             Scenario::Idle => "idle",
             Scenario::PollingEcho => "polling-echo",
+            Scenario::Recover1000 => "recover-1000",
+            Scenario::RecoverySoak => "recovery-soak",
         }
     }
 
@@ -66,7 +76,8 @@ impl Scenario {
         Scenario::ALL.into_iter().find(|s| s.name() == name)
     }
 
-    /// Default number of clients (receivers for `broadcast`, connections for `connect`/`idle`).
+    /// Default number of clients (receivers for `broadcast`, connections for `connect`/`idle`,
+    /// missed events for `recover-1000`, dropped sessions for `recovery-soak`).
     pub fn default_clients(self) -> usize {
         match self {
             Scenario::Connect => 1000,
@@ -75,6 +86,8 @@ impl Scenario {
             Scenario::Broadcast => 1000,
             Scenario::Idle => 5000,
             Scenario::PollingEcho => 10,
+            Scenario::Recover1000 => 1000,
+            Scenario::RecoverySoak => 10_000,
         }
     }
 
@@ -90,10 +103,12 @@ impl Scenario {
 /// How to run a scenario.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// The server address.
-    pub addr: SocketAddr,
-    /// The server's PID, for its CPU share and memory.
-    pub server_pid: Option<u32>,
+    /// The server addresses (one per server process of a cluster; never empty): clients are
+    /// spread over them in turn, the broadcasting client of `broadcast` on the first.
+    pub addrs: Vec<SocketAddr>,
+    /// The PIDs of the server side (the servers of a cluster and its Redis), for their CPU
+    /// share and memory (both summed over the PIDs).
+    pub server_pids: Vec<u32>,
     /// Clients (see [`Scenario::default_clients`]).
     pub clients: usize,
     /// Time running before measuring.
@@ -102,6 +117,20 @@ pub struct Options {
     pub duration: Duration,
     /// Handshakes in flight while connecting many clients.
     pub connect_concurrency: usize,
+    /// The server's `max_disconnection_duration` (`recovery-soak` waits for it).
+    pub recovery_duration: Duration,
+    /// Cycles of drops and expiry of `recovery-soak`.
+    pub cycles: usize,
+    /// `recovery-soak`: have the server's allocator return its free memory before each
+    /// reading (needs gdb).
+    pub trim: bool,
+}
+
+impl Options {
+    /// The address of the `i`-th client (clients are spread over the servers in turn).
+    pub fn addr(&self, i: usize) -> SocketAddr {
+        self.addrs[i % self.addrs.len().max(1)]
+    }
 }
 
 /// What a scenario measured.
@@ -120,7 +149,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn error(&mut self, e: impl std::fmt::Display) {
+    pub(crate) fn error(&mut self, e: impl std::fmt::Display) {
         self.errors += 1;
         if self.first_error.is_none() {
             self.first_error = Some(e.to_string());
@@ -138,40 +167,59 @@ pub async fn run(scenario: Scenario, opts: &Options) -> Outcome {
         Scenario::Broadcast => broadcast(opts).await,
         Scenario::Idle => idle(opts).await,
         Scenario::PollingEcho => polling_echo(opts).await,
+        Scenario::Recover1000 => crate::recovery::recover(opts).await,
+        Scenario::RecoverySoak => crate::recovery::soak(opts).await,
     }
 }
 
-/// Meters of both processes over one window.
-struct Window {
+/// Meters of the load generator and of the server side over one window.
+pub(crate) struct Window {
     loadgen: CpuMeter,
-    server: Option<CpuMeter>,
+    servers: Vec<CpuMeter>,
     start: Instant,
 }
 
 impl Window {
-    fn start(server_pid: Option<u32>) -> Self {
+    pub(crate) fn start(server_pids: &[u32]) -> Self {
         Window {
             loadgen: CpuMeter::start(None),
-            server: server_pid.map(|pid| CpuMeter::start(Some(pid))),
+            servers: server_pids
+                .iter()
+                .map(|pid| CpuMeter::start(Some(*pid)))
+                .collect(),
             start: Instant::now(),
         }
     }
 
-    /// Ends the window: fills the CPU shares of `out`; returns the wall time.
-    fn end(&self, out: &mut Outcome) -> f64 {
+    /// Ends the window: fills the CPU shares of `out` (the server side's summed over its
+    /// processes; unknown if one of them is unreadable); returns the wall time.
+    pub(crate) fn end(&self, out: &mut Outcome) -> f64 {
         out.loadgen_cpu = self.loadgen.share().unwrap_or(f64::NAN);
-        out.server_cpu = self.server.and_then(|m| m.share());
+        out.server_cpu = if self.servers.is_empty() {
+            None
+        } else {
+            self.servers.iter().map(CpuMeter::share).sum()
+        };
         self.start.elapsed().as_secs_f64()
     }
 }
 
-fn ms(us: u64) -> f64 {
+/// Resident memory of the server side in KiB, summed over its processes.
+pub(crate) fn server_rss_kib(opts: &Options) -> u64 {
+    opts.server_pids
+        .iter()
+        .map(|pid| rss_kib(*pid).unwrap_or(0))
+        .sum()
+}
+
+pub(crate) fn ms(us: u64) -> f64 {
     us as f64 / 1000.0
 }
 
-/// Connects `n` websocket clients, `concurrency` handshakes at a time.
-async fn connect_many(
-    addr: SocketAddr,
+/// Connects `n` websocket clients, `concurrency` handshakes at a time, spread over the
+/// servers of `opts` in turn.
+pub(crate) async fn connect_many(
+    opts: &Options,
     n: usize,
     concurrency: usize,
     out: &mut Outcome,
@@ -179,7 +227,7 @@ async fn connect_many(
     let mut hist = Histogram::default();
     let mut clients = Vec::with_capacity(n);
     let mut attempts = futures_util::stream::iter(0..n)
-        .map(|_| SioClient::connect(addr))
+        .map(|i| SioClient::connect(opts.addr(i)))
         .buffer_unordered(concurrency.max(1));
     while let Some(result) = attempts.next().await {
         match result {
@@ -195,9 +243,9 @@ async fn connect_many(
 
 async fn connect(opts: &Options) -> Outcome {
     let mut out = Outcome::default();
-    let window = Window::start(opts.server_pid);
+    let window = Window::start(&opts.server_pids);
     let (clients, hist) =
-        connect_many(opts.addr, opts.clients, opts.connect_concurrency, &mut out).await;
+        connect_many(opts, opts.clients, opts.connect_concurrency, &mut out).await;
     let wall = window.end(&mut out);
     out.metrics = vec![
         ("conn_per_s", clients.len() as f64 / wall),
@@ -234,7 +282,7 @@ impl Shared {
     async fn measure(&self, opts: &Options, out: &mut Outcome) -> f64 {
         tokio::time::sleep(opts.warmup).await;
         self.recording.set(true);
-        let window = Window::start(opts.server_pid);
+        let window = Window::start(&opts.server_pids);
         tokio::time::sleep(opts.duration).await;
         self.recording.set(false);
         let wall = window.end(out);
@@ -263,7 +311,7 @@ fn ack_id(text: &str) -> Option<u64> {
 async fn echo(opts: &Options, in_flight: usize) -> Outcome {
     let mut out = Outcome::default();
     let (clients, _) =
-        connect_many(opts.addr, opts.clients, opts.connect_concurrency, &mut out).await;
+        connect_many(opts, opts.clients, opts.connect_concurrency, &mut out).await;
     let shared = Rc::new(Shared::default());
     let tasks: Vec<_> = clients
         .into_iter()
@@ -381,13 +429,16 @@ fn json_number(text: &str, key: &str) -> Option<u64> {
 
 async fn broadcast(opts: &Options) -> Outcome {
     let mut out = Outcome::default();
-    let (mut receivers, _) =
-        connect_many(opts.addr, opts.clients, opts.connect_concurrency, &mut out).await;
-    let Some(mut sender) = receivers.pop() else {
-        return out;
+    // The sender talks to the first server; the receivers are spread over all of them.
+    let mut sender = match SioClient::connect(opts.addr(0)).await {
+        Ok((client, _)) => client,
+        Err(e) => {
+            out.error(e);
+            return out;
+        }
     };
-    let (extra, _) = connect_many(opts.addr, 1, 1, &mut out).await;
-    receivers.extend(extra);
+    let (receivers, _) =
+        connect_many(opts, opts.clients, opts.connect_concurrency, &mut out).await;
     let shared = Rc::new(Shared::default());
     let state = Rc::new(BroadcastState {
         base: Instant::now(),
@@ -490,18 +541,18 @@ async fn broadcast(opts: &Options) -> Outcome {
 
 async fn idle(opts: &Options) -> Outcome {
     let mut out = Outcome::default();
-    let Some(pid) = opts.server_pid else {
+    if opts.server_pids.is_empty() {
         out.error("idle needs --server-pid");
         return out;
-    };
-    let before = rss_kib(pid).unwrap_or(0);
-    let window = Window::start(opts.server_pid);
+    }
+    let before = server_rss_kib(opts);
+    let window = Window::start(&opts.server_pids);
     let (clients, _) =
-        connect_many(opts.addr, opts.clients, opts.connect_concurrency, &mut out).await;
+        connect_many(opts, opts.clients, opts.connect_concurrency, &mut out).await;
     let wall = window.end(&mut out);
     // Let the server settle (handshake buffers released, tasks parked).
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let after = rss_kib(pid).unwrap_or(0);
+    let after = server_rss_kib(opts);
     let n = clients.len().max(1) as f64;
     out.metrics = vec![
         ("kib_per_conn", after.saturating_sub(before) as f64 / n),
@@ -515,8 +566,8 @@ async fn idle(opts: &Options) -> Outcome {
 async fn polling_echo(opts: &Options) -> Outcome {
     let mut out = Outcome::default();
     let mut clients = Vec::new();
-    for _ in 0..opts.clients {
-        match PollingClient::connect(opts.addr).await {
+    for i in 0..opts.clients {
+        match PollingClient::connect(opts.addr(i)).await {
             Ok((c, _)) => clients.push(c),
             Err(e) => out.error(e),
         }

@@ -1,11 +1,20 @@
-//! `loadgen --scenario NAME --port P [--server-pid PID] [--clients N] [--duration SECS]
-//! [--warmup SECS] [--concurrency N] [--label NAME] [--run N]`
+//! `loadgen --scenario NAME (--port P | --ports P1,P2,..) [--server-pid PID[,PID..]]
+//! [--clients N] [--duration SECS] [--warmup SECS] [--concurrency N] [--label NAME] [--run N]
+//! [--recovery-duration-ms N] [--cycles N] [--trim]`
 //!
 //! Runs one scenario against a Socket.IO server on `127.0.0.1:P` on one thread and prints one
 //! JSON line to stdout (`{"server":..,"scenario":..,"run":..,"metrics":{..},"loadgen_cpu":..,
 //! "server_cpu":..,"errors":..}`) and a human-readable line to stderr. Scenarios:
 //! `connect`, `echo-1`, `echo-100`, `echo-100x8`, `broadcast`, `idle`, `polling-echo` (see
-//! `bench::scenarios`).
+//! `bench::scenarios`), `recover-1000`, `recovery-soak` (see `bench::recovery`).
+//!
+//! A cluster: `--ports` spreads the clients over several servers in turn (the broadcasting
+//! client of `broadcast` on the first), and `--server-pid` takes every PID of the server side
+//! (its servers and its Redis): CPU shares and memory are summed over them.
+//! `--recovery-duration-ms` is the server's `max_disconnection_duration`, which
+//! `recovery-soak` waits for (default 120000, Node's); `--cycles` its cycles of drops and
+//! expiry (default 3); `--trim` has the server's allocator return its free memory (glibc
+//! `malloc_trim`, through gdb) before each of its memory readings.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -22,8 +31,11 @@ struct Args {
 
 fn parse_args() -> Result<Args, String> {
     let mut scenario = None;
-    let mut port = 3000u16;
-    let mut server_pid = None;
+    let mut ports = vec![3000u16];
+    let mut server_pids = Vec::new();
+    let mut recovery_duration = 120_000u64;
+    let mut cycles = 3;
+    let mut trim = false;
     let mut clients = None;
     let mut duration = 5.0f64;
     let mut warmup = 1.0f64;
@@ -41,8 +53,13 @@ fn parse_args() -> Result<Args, String> {
                     Scenario::from_name(&name).ok_or_else(|| format!("unknown scenario {name}"))?,
                 );
             }
-            "--port" => port = value()?.parse().map_err(|e| bad(&e))?,
-            "--server-pid" => server_pid = Some(value()?.parse().map_err(|e| bad(&e))?),
+            "--port" | "--ports" => ports = list(&value()?).map_err(|e| bad(&e))?,
+            "--server-pid" => server_pids = list(&value()?).map_err(|e| bad(&e))?,
+            "--trim" => trim = true,
+            "--cycles" => cycles = value()?.parse().map_err(|e| bad(&e))?,
+            "--recovery-duration-ms" => {
+                recovery_duration = value()?.parse().map_err(|e| bad(&e))?
+            }
             "--clients" => clients = Some(value()?.parse().map_err(|e| bad(&e))?),
             "--duration" => duration = value()?.parse().map_err(|e| bad(&e))?,
             "--warmup" => warmup = value()?.parse().map_err(|e| bad(&e))?,
@@ -56,16 +73,37 @@ fn parse_args() -> Result<Args, String> {
     Ok(Args {
         scenario,
         opts: Options {
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
-            server_pid,
+            addrs: ports
+                .iter()
+                .map(|port| SocketAddr::from(([127, 0, 0, 1], *port)))
+                .collect(),
+            server_pids,
             clients: clients.unwrap_or_else(|| scenario.default_clients()),
             warmup: Duration::from_secs_f64(warmup),
             duration: Duration::from_secs_f64(duration),
             connect_concurrency: concurrency,
+            recovery_duration: Duration::from_millis(recovery_duration),
+            cycles,
+            trim,
         },
         label,
         run,
     })
+}
+
+/// A comma-separated list of numbers (at least one).
+fn list<T: std::str::FromStr>(text: &str) -> Result<Vec<T>, String>
+where
+    T::Err: std::fmt::Display,
+{
+    let items = text
+        .split(',')
+        .map(|item| item.trim().parse::<T>().map_err(|e| format!("{item:?}: {e}")))
+        .collect::<Result<Vec<T>, String>>()?;
+    if items.is_empty() {
+        return Err("empty list".into());
+    }
+    Ok(items)
 }
 
 fn main() -> ExitCode {
