@@ -48,7 +48,13 @@ pub async fn recover(opts: &Options) -> Outcome {
         out.error(e);
     }
     let n = rec.total.count();
-    let per = |v: u64| if n == 0 { f64::NAN } else { v as f64 / n as f64 };
+    let per = |v: u64| {
+        if n == 0 {
+            f64::NAN
+        } else {
+            v as f64 / n as f64
+        }
+    };
     out.metrics = vec![
         ("recover_p50_ms", ms(rec.total.percentile(50.0))),
         ("recover_p99_ms", ms(rec.total.percentile(99.0))),
@@ -105,9 +111,7 @@ async fn recover_run(
         let start = Instant::now();
         client = SioClient::open(addr).await?;
         client
-            .send(format!(
-                "40{{\"pid\":\"{pid}\",\"offset\":\"{offset}\"}}"
-            ))
+            .send(format!("40{{\"pid\":\"{pid}\",\"offset\":\"{offset}\"}}"))
             .await?;
         let mut events = 0usize;
         let mut last = None;

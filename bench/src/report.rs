@@ -515,7 +515,10 @@ fn cluster_section(s: &Summary) -> String {
             "latency_p99_ms",
             "lost",
         ] {
-            out.push_str(&format!(" {} |", fmt_value(s.get(SCENARIO, server, metric))));
+            out.push_str(&format!(
+                " {} |",
+                fmt_value(s.get(SCENARIO, server, metric))
+            ));
         }
         out.push_str(&format!(" {} |\n", s.cpu_cell(SCENARIO, server)));
     }
@@ -568,7 +571,11 @@ fn recovery_section(s: &Summary) -> String {
              |---|---|---:|---:|---:|---:|---:|---:|\n",
         );
         for (scenario, metric) in on_off {
-            let arrow = if higher_is_better(metric) { "↑" } else { "↓" };
+            let arrow = if higher_is_better(metric) {
+                "↑"
+            } else {
+                "↓"
+            };
             let v = |server| s.get(scenario, server, metric);
             let ratio = |on: f64, off: f64| fmt_ratio(on, off).unwrap_or_else(|| "n/a".to_owned());
             let ours = if higher_is_better(metric) {

@@ -310,8 +310,7 @@ fn ack_id(text: &str) -> Option<u64> {
 
 async fn echo(opts: &Options, in_flight: usize) -> Outcome {
     let mut out = Outcome::default();
-    let (clients, _) =
-        connect_many(opts, opts.clients, opts.connect_concurrency, &mut out).await;
+    let (clients, _) = connect_many(opts, opts.clients, opts.connect_concurrency, &mut out).await;
     let shared = Rc::new(Shared::default());
     let tasks: Vec<_> = clients
         .into_iter()
@@ -437,8 +436,7 @@ async fn broadcast(opts: &Options) -> Outcome {
             return out;
         }
     };
-    let (receivers, _) =
-        connect_many(opts, opts.clients, opts.connect_concurrency, &mut out).await;
+    let (receivers, _) = connect_many(opts, opts.clients, opts.connect_concurrency, &mut out).await;
     let shared = Rc::new(Shared::default());
     let state = Rc::new(BroadcastState {
         base: Instant::now(),
@@ -547,8 +545,7 @@ async fn idle(opts: &Options) -> Outcome {
     }
     let before = server_rss_kib(opts);
     let window = Window::start(&opts.server_pids);
-    let (clients, _) =
-        connect_many(opts, opts.clients, opts.connect_concurrency, &mut out).await;
+    let (clients, _) = connect_many(opts, opts.clients, opts.connect_concurrency, &mut out).await;
     let wall = window.end(&mut out);
     // Let the server settle (handshake buffers released, tasks parked).
     tokio::time::sleep(Duration::from_secs(1)).await;

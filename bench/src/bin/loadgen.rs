@@ -98,7 +98,11 @@ where
 {
     let items = text
         .split(',')
-        .map(|item| item.trim().parse::<T>().map_err(|e| format!("{item:?}: {e}")))
+        .map(|item| {
+            item.trim()
+                .parse::<T>()
+                .map_err(|e| format!("{item:?}: {e}"))
+        })
         .collect::<Result<Vec<T>, String>>()?;
     if items.is_empty() {
         return Err("empty list".into());
