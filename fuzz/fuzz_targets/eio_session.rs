@@ -101,7 +101,7 @@ fuzz_target!(|data: &[u8]| {
             0 => {
                 // a polling GET, routed first
                 let q = format!("EIO={}&transport=polling&sid={sid}", h.version.as_str());
-                let info = RequestInfo { method: Method::Get, query: Query::parse(&q), origin: None, websocket_upgrade: false };
+                let info = RequestInfo { method: Method::Get, method_name: "GET", query: Query::parse(&q), origin: None, websocket_upgrade: false };
                 let transport = h.session.transport();
                 if let Ok(Route::PollGet(_)) = route(&cfg, &info, |_| Some(transport)) {
                     let id = h.id();
