@@ -8,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 started=$SECONDS
+# A clean build gains nothing from incremental compilation's bookkeeping.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 step() { printf '\n==> [%dm%02ds] %s\n' $(((SECONDS - started) / 60)) $(((SECONDS - started) % 60)) "$*"; }
 
 # The Debian packages the tests start themselves: installed when run as root, otherwise one
@@ -36,9 +38,6 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "fuzz targets compile (their own workspace; checked early, run at the end)"
 cargo check --manifest-path fuzz/Cargo.toml --bins --locked
 
-step "cargo doc (broken links and bad doc markup are errors)"
-RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
-
 step "sans-IO crates depend on no runtime"
 for crate in engineio-codec engineio-proto; do
   if cargo tree -e normal -p "$crate" --locked | grep -E '^[^a-z]*(tokio|hyper|http-body) ' ; then
@@ -50,11 +49,14 @@ done
 step "cargo test --workspace"
 cargo test --workspace --locked
 
-step "criterion benches build"
-cargo bench --workspace --locked --no-run
+step "cargo doc (broken links and bad doc markup are errors; reuses the test build's dependencies)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 
-step "build conformance-server and conformance-emitter (release)"
-cargo build --release --locked -p conformance --bins
+step "criterion benches of the codecs build"
+cargo bench --locked -p engineio-codec -p socketio-codec --no-run
+
+step "release build: conformance-server and -emitter, the chat, the benchmark's binaries (one cargo run)"
+cargo build --release --locked -p conformance -p chat-example -p bench --bins
 
 step "conformance suite (official npm clients): every integration, JSON and msgpack parsers"
 server="$PWD/target/release/conformance-server"
