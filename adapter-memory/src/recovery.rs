@@ -207,9 +207,34 @@ impl SessionStore {
     /// Removes what expired at `now` (as [`SessionStore::purge`]) and returns the instant at
     /// which the next entry, a session or a packet, expires: the first instant at which this
     /// removes something again. `None` when nothing is kept.
+    ///
+    /// Emptied queues and maps give their memory back too (they otherwise keep the capacity
+    /// of their busiest moment): the store returns to its size before the burst.
     pub fn purge_expired(&mut self, now: Instant) -> Option<Instant> {
         self.purge(now);
+        self.shrink();
         self.next_expiry()
+    }
+
+    /// Shrinks what is at most a quarter full to twice its length (so that a store that
+    /// fills and empties again does not shrink and grow at every call).
+    fn shrink(&mut self) {
+        const MIN: usize = 64;
+        fn worth(len: usize, capacity: usize) -> bool {
+            capacity > MIN && len <= capacity / 4
+        }
+        if worth(self.packets.len(), self.packets.capacity()) {
+            self.packets.shrink_to(self.packets.len() * 2);
+        }
+        if worth(self.offsets.len(), self.offsets.capacity()) {
+            self.offsets.shrink_to(self.offsets.len() * 2);
+        }
+        if worth(self.sessions.len(), self.sessions.capacity()) {
+            self.sessions.shrink_to(self.sessions.len() * 2);
+        }
+        if worth(self.session_order.len(), self.session_order.capacity()) {
+            self.session_order.shrink_to(self.session_order.len() * 2);
+        }
     }
 
     /// The instant at which the oldest entry expires (`None`: nothing kept).
@@ -494,6 +519,30 @@ mod tests {
         assert_eq!(store.len(), (5, 5));
         assert_eq!(store.purge_expired(at(t0, 3600)), None);
         assert_eq!(store.stats(), RecoveryStats::default());
+    }
+
+    #[test]
+    fn an_emptied_store_gives_its_memory_back() {
+        let t0 = Instant::now();
+        let mut store = SessionStore::new(RecoverySettings {
+            max_packets: 10_000,
+            max_sessions: 10_000,
+            ..settings()
+        });
+        for i in 0..5_000u64 {
+            store.record(t0, i, &mut event(&["x"]), &BroadcastOptions::default());
+            store.persist(t0, session(&format!("s{i}"), &[]));
+        }
+        assert!(store.packets.capacity() >= 5_000 && store.sessions.capacity() >= 5_000);
+        assert_eq!(store.purge_expired(at(t0, 121)), None);
+        assert!(
+            store.packets.capacity() <= 64,
+            "{}",
+            store.packets.capacity()
+        );
+        assert!(store.offsets.capacity() <= 64);
+        assert!(store.sessions.capacity() <= 64);
+        assert!(store.session_order.capacity() <= 64);
     }
 
     #[test]

@@ -96,8 +96,19 @@ enum Start {
     Unavailable,
 }
 
+/// Marks the task as not running when it ends, or when its runtime drops it (a runtime that
+/// shut down): the next kick spawns it again, unless it was stopped.
+struct Running(Arc<Shared>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.spawned.store(false, Ordering::Release);
+    }
+}
+
 /// The task: purge, then sleep until the next expiry (or until woken).
 async fn run(ns: Weak<NsInner>, shared: Arc<Shared>) {
+    let _running = Running(shared.clone());
     let mut name = String::new();
     loop {
         if shared.stopped.load(Ordering::Acquire) {
