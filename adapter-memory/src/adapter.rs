@@ -6,8 +6,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use parking_lot::{Mutex, RwLock};
 use socketio_adapter::{
     ack_channel, AckEvent, AckSender, AckStream, Adapter, AdapterError, AdapterFactory, BoxFuture,
-    BroadcastOptions, LocalNamespace, Packet, RecoveryFailure, RestoredSession, Room, RoomListener,
-    Session, Sid, SocketInfo,
+    BroadcastOptions, LocalNamespace, Packet, RecoveryFailure, RecoveryStats, RestoredSession,
+    Room, RoomListener, Session, Sid, SocketInfo,
 };
 
 use crate::{RoomEvent, RoomsIndex, SessionStore};
@@ -90,16 +90,37 @@ impl MemoryAdapter {
         store
     }
 
+    /// The server's clock (see [`LocalNamespace::now`]).
+    fn now(&self) -> Instant {
+        self.ns.upgrade().map_or_else(Instant::now, |ns| ns.now())
+    }
+
+    /// Tells the server that the store, empty, now keeps something: its expiry timer has an
+    /// instant to wait for again. Called outside the store's lock.
+    fn kept(&self, was_empty: bool) {
+        if was_empty {
+            if let Some(ns) = self.ns.upgrade() {
+                ns.recovery_kept();
+            }
+        }
+    }
+
     /// With recovery on: appends the offset to a packet about to be broadcast and keeps it
     /// (see [`SessionStore::record`]).
     pub fn record(&self, packet: &mut Packet, opts: &BroadcastOptions) -> Option<String> {
-        let mut store = self.store();
-        let store = store.as_mut()?;
-        let wall_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-            .unwrap_or(0);
-        store.record(Instant::now(), wall_ms, packet, opts)
+        let (offset, was_empty) = {
+            let mut store = self.store();
+            let store = store.as_mut()?;
+            let now = self.now();
+            let wall_ms = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+                .unwrap_or(0);
+            let was_empty = store.is_empty();
+            (store.record(now, wall_ms, packet, opts), was_empty)
+        };
+        self.kept(was_empty && offset.is_some());
+        offset
     }
 
     /// The local targets of `opts`.
@@ -224,9 +245,13 @@ impl Adapter for MemoryAdapter {
     }
 
     fn persist_session(&self, session: Session) -> BoxFuture<Result<(), AdapterError>> {
-        if let Some(store) = self.store().as_mut() {
-            store.persist(Instant::now(), session);
-        }
+        let now = self.now();
+        let was_empty = self.store().as_mut().map(|store| {
+            let was_empty = store.is_empty();
+            store.persist(now, session);
+            was_empty
+        });
+        self.kept(was_empty == Some(true));
         Box::pin(async { Ok(()) })
     }
 
@@ -235,11 +260,21 @@ impl Adapter for MemoryAdapter {
         pid: String,
         offset: String,
     ) -> BoxFuture<Result<RestoredSession, RecoveryFailure>> {
+        let now = self.now();
         let restored = match self.store().as_mut() {
-            Some(store) => store.restore(Instant::now(), &pid, &offset),
+            Some(store) => store.restore(now, &pid, &offset),
             None => Err(RecoveryFailure::Unsupported),
         };
         Box::pin(async move { restored })
+    }
+
+    fn purge_expired(&self, now: Instant) -> Option<Instant> {
+        // No store yet: nothing kept (and none is made for asking).
+        self.store.lock().as_mut()?.purge_expired(now)
+    }
+
+    fn recovery_stats(&self) -> Option<RecoveryStats> {
+        self.store().as_ref().map(SessionStore::stats)
     }
 
     fn broadcast_with_ack(&self, packet: Packet, opts: BroadcastOptions) -> AckStream {
@@ -285,5 +320,131 @@ impl Adapter for MemoryAdapter {
     ) -> BoxFuture<Result<(), AdapterError>> {
         self.disconnect_local(&opts, close);
         Box::pin(async { Ok(()) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use socketio_adapter::{AckSender, RecoverySettings, ServerAck, Value};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A namespace with recovery on (or off), a clock the test moves, and a count of the
+    /// adapter's `recovery_kept` calls.
+    struct Ns {
+        recovery: Option<RecoverySettings>,
+        now: Mutex<Instant>,
+        kept: AtomicUsize,
+    }
+
+    impl LocalNamespace for Ns {
+        fn name(&self) -> &str {
+            "/"
+        }
+        fn deliver(&self, sids: &[Sid], _: &Packet, _: &BroadcastOptions) -> usize {
+            sids.len()
+        }
+        fn deliver_with_ack(
+            &self,
+            _: &[Sid],
+            _: &Packet,
+            _: &BroadcastOptions,
+            _: Duration,
+            _: AckSender,
+        ) -> usize {
+            0
+        }
+        fn socket_infos(&self, _: &[Sid]) -> Vec<SocketInfo> {
+            Vec::new()
+        }
+        fn disconnect(&self, _: &[Sid], _: bool) {}
+        fn server_side_emit(&self, _: Vec<Value>, _: Option<ServerAck>) {}
+        fn recovery(&self) -> Option<RecoverySettings> {
+            self.recovery
+        }
+        fn now(&self) -> Instant {
+            *self.now.lock()
+        }
+        fn recovery_kept(&self) {
+            self.kept.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn adapter(recovery: Option<RecoverySettings>) -> (Arc<Ns>, MemoryAdapter) {
+        let ns = Arc::new(Ns {
+            recovery,
+            now: Mutex::new(Instant::now()),
+            kept: AtomicUsize::new(0),
+        });
+        let weak: Weak<dyn LocalNamespace> = Arc::downgrade(&ns) as Weak<dyn LocalNamespace>;
+        (ns, MemoryAdapter::new(weak))
+    }
+
+    fn settings() -> RecoverySettings {
+        RecoverySettings {
+            max_disconnection_duration: Duration::from_secs(60),
+            max_packets: 100,
+            max_bytes: 1 << 20,
+            max_sessions: 100,
+        }
+    }
+
+    fn session(pid: &str) -> Session {
+        Session {
+            sid: Sid::from_random([7; 15]),
+            pid: pid.into(),
+            rooms: Vec::new(),
+            data: Value::Null,
+        }
+    }
+
+    fn event() -> Packet {
+        Packet::event("/", Value::Array(vec![Value::from("ev")]), None)
+    }
+
+    #[test]
+    fn the_server_is_told_when_the_empty_store_keeps_something_and_its_clock_is_used() {
+        let (ns, adapter) = adapter(Some(settings()));
+        let t0 = ns.now();
+        assert_eq!(adapter.purge_expired(t0), None);
+        assert_eq!(adapter.recovery_stats(), Some(RecoveryStats::default()));
+        futures_executor::block_on(adapter.persist_session(session("a"))).unwrap();
+        assert_eq!(ns.kept.load(Ordering::SeqCst), 1, "empty -> kept: told");
+        futures_executor::block_on(adapter.persist_session(session("b"))).unwrap();
+        adapter.broadcast(event(), BroadcastOptions::default());
+        assert_eq!(
+            ns.kept.load(Ordering::SeqCst),
+            1,
+            "not empty: not told again"
+        );
+        let stats = adapter.recovery_stats().unwrap();
+        assert_eq!((stats.sessions, stats.packets), (2, 1));
+        // Stamped with the namespace's clock: they expire 60 s after it.
+        let expiry = t0 + Duration::from_secs(60) + Duration::from_nanos(1);
+        assert_eq!(adapter.purge_expired(t0), Some(expiry));
+        assert_eq!(adapter.purge_expired(expiry), None);
+        assert_eq!(adapter.recovery_stats(), Some(RecoveryStats::default()));
+        // Empty again: the next packet kept is told.
+        *ns.now.lock() = expiry;
+        adapter.broadcast(event(), BroadcastOptions::default());
+        assert_eq!(ns.kept.load(Ordering::SeqCst), 2);
+        // A volatile packet is not kept, so not told either.
+        let _ = adapter.purge_expired(expiry + Duration::from_secs(61));
+        let volatile = BroadcastOptions::default().flags(socketio_adapter::BroadcastFlags {
+            volatile: Some(true),
+            ..Default::default()
+        });
+        adapter.broadcast(event(), volatile);
+        assert_eq!(ns.kept.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn without_recovery_nothing_is_kept_or_told() {
+        let (ns, adapter) = adapter(None);
+        futures_executor::block_on(adapter.persist_session(session("a"))).unwrap();
+        adapter.broadcast(event(), BroadcastOptions::default());
+        assert_eq!(adapter.purge_expired(ns.now()), None);
+        assert_eq!(adapter.recovery_stats(), None);
+        assert_eq!(ns.kept.load(Ordering::SeqCst), 0);
     }
 }

@@ -5,15 +5,17 @@
 //! Bounded: a packet or a session is kept at most `max_disconnection_duration`, and at most
 //! `max_packets` packets, `max_bytes` bytes of packet data and `max_sessions` sessions (the
 //! oldest go first). Expired entries are removed by every call, oldest first, from queues
-//! kept in time order (no sweeper). A client whose offset went, or whose session went, gets
-//! a new session: recovery fails cleanly with a [`RecoveryFailure`].
+//! kept in time order, and by [`SessionStore::purge_expired`], which says when the next
+//! entry expires: the server's timer calls it at that instant, so an idle server keeps
+//! nothing past its time (no sweeper, no polling). A client whose offset went, or whose
+//! session went, gets a new session: recovery fails cleanly with a [`RecoveryFailure`].
 
 use std::collections::{HashMap, VecDeque};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use socketio_adapter::{
-    BroadcastOptions, Packet, RecoveryFailure, RecoverySettings, RestoredSession, Room, Session,
-    Value,
+    BroadcastOptions, Packet, RecoveryFailure, RecoverySettings, RecoveryStats, RestoredSession,
+    Room, Session, Value,
 };
 
 struct Stored {
@@ -63,6 +65,29 @@ impl SessionStore {
     /// Whether nothing is kept.
     pub fn is_empty(&self) -> bool {
         self.sessions.is_empty() && self.packets.is_empty()
+    }
+
+    /// How many sessions and packets are kept, and the packets' approximate size.
+    pub fn stats(&self) -> RecoveryStats {
+        RecoveryStats {
+            sessions: self.sessions.len(),
+            packets: self.packets.len(),
+            bytes: self.bytes,
+        }
+    }
+
+    /// Whether an entry kept since `at` has expired at `now`: more than
+    /// `max_disconnection_duration` went by (Node: `disconnectedAt + max < now`).
+    fn expired(&self, at: Instant, now: Instant) -> bool {
+        now.checked_duration_since(at)
+            .is_some_and(|kept| kept > self.settings.max_disconnection_duration)
+    }
+
+    /// The first instant at which an entry kept since `at` is expired (`None`: never, the
+    /// duration being too long for the clock).
+    fn expiry(&self, at: Instant) -> Option<Instant> {
+        at.checked_add(self.settings.max_disconnection_duration)?
+            .checked_add(Duration::from_nanos(1))
     }
 
     /// Keeps a packet about to be broadcast and appends its offset to its arguments (Node:
@@ -129,10 +154,7 @@ impl SessionStore {
         pid: &str,
         offset: &str,
     ) -> Result<RestoredSession, RecoveryFailure> {
-        let expired = self
-            .sessions
-            .get(pid)
-            .map(|(_, at)| *at + self.settings.max_disconnection_duration < now);
+        let expired = self.sessions.get(pid).map(|(_, at)| self.expired(*at, now));
         match expired {
             None => return Err(RecoveryFailure::UnknownSession),
             Some(true) => {
@@ -162,19 +184,70 @@ impl SessionStore {
 
     /// Removes what outlived `max_disconnection_duration`.
     pub fn purge(&mut self, now: Instant) {
-        let max = self.settings.max_disconnection_duration;
-        while self.packets.front().is_some_and(|p| p.at + max < now) {
+        while self
+            .packets
+            .front()
+            .is_some_and(|p| self.expired(p.at, now))
+        {
             self.drop_oldest_packet();
         }
         while let Some((at, pid)) = self.session_order.front() {
-            if *at + max >= now {
+            let live = self.sessions.get(pid).is_some_and(|(_, t)| t == at);
+            if live && !self.expired(*at, now) {
                 break;
             }
-            if self.sessions.get(pid).is_some_and(|(_, t)| t == at) {
+            // Expired, or stale (the session was restored, or persisted again since).
+            if live {
                 self.sessions.remove(pid);
             }
             self.session_order.pop_front();
         }
+    }
+
+    /// Removes what expired at `now` (as [`SessionStore::purge`]) and returns the instant at
+    /// which the next entry, a session or a packet, expires: the first instant at which this
+    /// removes something again. `None` when nothing is kept.
+    ///
+    /// Emptied queues and maps give their memory back too (they otherwise keep the capacity
+    /// of their busiest moment): the store returns to its size before the burst.
+    pub fn purge_expired(&mut self, now: Instant) -> Option<Instant> {
+        self.purge(now);
+        self.shrink();
+        self.next_expiry()
+    }
+
+    /// Shrinks what is at most a quarter full to twice its length (so that a store that
+    /// fills and empties again does not shrink and grow at every call).
+    fn shrink(&mut self) {
+        const MIN: usize = 64;
+        fn worth(len: usize, capacity: usize) -> bool {
+            capacity > MIN && len <= capacity / 4
+        }
+        if worth(self.packets.len(), self.packets.capacity()) {
+            self.packets.shrink_to(self.packets.len() * 2);
+        }
+        if worth(self.offsets.len(), self.offsets.capacity()) {
+            self.offsets.shrink_to(self.offsets.len() * 2);
+        }
+        if worth(self.sessions.len(), self.sessions.capacity()) {
+            self.sessions.shrink_to(self.sessions.len() * 2);
+        }
+        if worth(self.session_order.len(), self.session_order.capacity()) {
+            self.session_order.shrink_to(self.session_order.len() * 2);
+        }
+    }
+
+    /// The instant at which the oldest entry expires (`None`: nothing kept).
+    pub fn next_expiry(&self) -> Option<Instant> {
+        // The front of each queue is its oldest entry. A stale session entry (restored since)
+        // may be at the front until the next purge: the timer then wakes early, once.
+        let packet = self.packets.front().map(|p| p.at);
+        let session = self.session_order.front().map(|(at, _)| *at);
+        let oldest = match (packet, session) {
+            (Some(p), Some(s)) => p.min(s),
+            (p, s) => p.or(s)?,
+        };
+        self.expiry(oldest)
     }
 
     fn drop_oldest_packet(&mut self) -> bool {
@@ -381,6 +454,133 @@ mod tests {
         assert_eq!(store.len().0, 10);
         store.purge(t0 + Duration::from_secs(121));
         assert!(store.is_empty());
+    }
+
+    /// `secs` seconds past t0: the virtual clock of these tests.
+    fn at(t0: Instant, secs: u64) -> Instant {
+        t0 + Duration::from_secs(secs)
+    }
+
+    /// The instant an entry kept at `secs` expires (Node's strict `disconnectedAt + max <
+    /// now`: one nanosecond past the duration).
+    fn expiry(t0: Instant, secs: u64) -> Option<Instant> {
+        Some(at(t0, secs + 120) + Duration::from_nanos(1))
+    }
+
+    #[test]
+    fn purge_expired_removes_each_entry_at_its_instant_and_names_the_next() {
+        let t0 = Instant::now();
+        let mut store = SessionStore::new(settings());
+        assert_eq!(
+            store.purge_expired(t0),
+            None,
+            "nothing kept, nothing to wait for"
+        );
+        store.record(t0, 1, &mut event(&["a"]), &BroadcastOptions::default());
+        store.persist(at(t0, 10), session("p1", &[]));
+        store.record(
+            at(t0, 20),
+            2,
+            &mut event(&["b"]),
+            &BroadcastOptions::default(),
+        );
+        assert_eq!(store.purge_expired(at(t0, 20)), expiry(t0, 0));
+        // Exactly max_disconnection_duration later, the packet is still there (Node).
+        assert_eq!(store.purge_expired(at(t0, 120)), expiry(t0, 0));
+        assert_eq!(store.len(), (1, 2));
+        // The instants it names: the packet, the session, the last packet, then nothing.
+        let first = expiry(t0, 0).unwrap();
+        assert_eq!(store.purge_expired(first), expiry(t0, 10));
+        assert_eq!(store.len(), (1, 1));
+        assert_eq!(store.purge_expired(expiry(t0, 10).unwrap()), expiry(t0, 20));
+        assert_eq!(store.len(), (0, 1));
+        assert_eq!(store.purge_expired(expiry(t0, 20).unwrap()), None);
+        assert!(store.is_empty());
+        assert_eq!(store.stats(), RecoveryStats::default());
+    }
+
+    #[test]
+    fn purge_expired_after_a_long_idle_time_removes_everything_at_once() {
+        let t0 = Instant::now();
+        let mut store = SessionStore::new(settings());
+        for i in 0..10u64 {
+            store.record(
+                at(t0, i),
+                i,
+                &mut event(&["x"]),
+                &BroadcastOptions::default(),
+            );
+            store.persist(at(t0, i), session(&format!("s{i}"), &["r"]));
+        }
+        let stats = store.stats();
+        assert_eq!((stats.sessions, stats.packets), (10, 10));
+        assert!(stats.bytes > 0);
+        assert_eq!(store.purge_expired(at(t0, 125)), expiry(t0, 5));
+        assert_eq!(store.len(), (5, 5));
+        assert_eq!(store.purge_expired(at(t0, 3600)), None);
+        assert_eq!(store.stats(), RecoveryStats::default());
+    }
+
+    #[test]
+    fn an_emptied_store_gives_its_memory_back() {
+        let t0 = Instant::now();
+        let mut store = SessionStore::new(RecoverySettings {
+            max_packets: 10_000,
+            max_sessions: 10_000,
+            ..settings()
+        });
+        for i in 0..5_000u64 {
+            store.record(t0, i, &mut event(&["x"]), &BroadcastOptions::default());
+            store.persist(t0, session(&format!("s{i}"), &[]));
+        }
+        assert!(store.packets.capacity() >= 5_000 && store.sessions.capacity() >= 5_000);
+        assert_eq!(store.purge_expired(at(t0, 121)), None);
+        assert!(
+            store.packets.capacity() <= 64,
+            "{}",
+            store.packets.capacity()
+        );
+        assert!(store.offsets.capacity() <= 64);
+        assert!(store.sessions.capacity() <= 64);
+        assert!(store.session_order.capacity() <= 64);
+    }
+
+    #[test]
+    fn restored_and_persisted_again_sessions_do_not_hold_the_timer() {
+        let t0 = Instant::now();
+        let mut store = SessionStore::new(settings());
+        let offset = store
+            .record(t0, 1, &mut event(&[]), &BroadcastOptions::default())
+            .unwrap();
+        store.persist(at(t0, 5), session("gone", &[]));
+        store.restore(at(t0, 6), "gone", &offset).unwrap();
+        // Only the packet is left: its expiry, then nothing (not the restored session's).
+        assert_eq!(store.purge_expired(at(t0, 6)), expiry(t0, 0));
+        assert_eq!(store.purge_expired(expiry(t0, 0).unwrap()), None);
+        // A session persisted again lives from its last disconnection.
+        store.persist(at(t0, 200), session("again", &[]));
+        store.persist(at(t0, 230), session("again", &[]));
+        assert_eq!(store.purge_expired(at(t0, 230)), expiry(t0, 230));
+        assert_eq!(
+            store.purge_expired(expiry(t0, 200).unwrap()),
+            expiry(t0, 230)
+        );
+        assert_eq!(store.len(), (1, 0));
+        assert_eq!(store.purge_expired(expiry(t0, 230).unwrap()), None);
+        assert!(store.is_empty());
+    }
+
+    #[test]
+    fn a_duration_past_the_clock_never_expires_and_never_overflows() {
+        let t0 = Instant::now();
+        let mut store = SessionStore::new(RecoverySettings {
+            max_disconnection_duration: Duration::MAX,
+            ..settings()
+        });
+        store.record(t0, 1, &mut event(&[]), &BroadcastOptions::default());
+        store.persist(t0, session("p", &[]));
+        assert_eq!(store.purge_expired(at(t0, 1_000_000)), None);
+        assert_eq!(store.len(), (1, 1));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -598,6 +598,20 @@ impl Adapter for ClusterAdapter {
         let conn = self.conn.clone();
         let nsp = self.nsp().to_owned();
         Box::pin(async move { restore_from_stream(&conn, &streams, &nsp, &pid, &offset).await })
+    }
+
+    // The classic and sharded formats keep sessions and offsets in this server's memory
+    // store: its expiry timer purges it. The streams format keeps sessions in Redis with an
+    // expiry (`SET .. PX`) and its offsets are stream entry ids: the local store stays empty.
+    fn purge_expired(&self, now: Instant) -> Option<Instant> {
+        self.local.purge_expired(now)
+    }
+
+    fn recovery_stats(&self) -> Option<socketio_adapter::RecoveryStats> {
+        if self.streams.is_some() {
+            return None;
+        }
+        self.local.recovery_stats()
     }
 
     fn broadcast_with_ack(&self, packet: Packet, opts: BroadcastOptions) -> AckStream {

@@ -4,13 +4,13 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use socketio_codec::{Packet, Value};
 
 use crate::{
     AckSender, AckStream, AdapterError, BroadcastOptions, RecoveryFailure, RecoverySettings,
-    RestoredSession, Room, ServerAck, Session, Sid, SocketInfo,
+    RecoveryStats, RestoredSession, Room, ServerAck, Session, Sid, SocketInfo,
 };
 
 /// A boxed future, as the operations that may cross servers return.
@@ -141,6 +141,25 @@ pub trait Adapter: Send + Sync + 'static {
     ) -> BoxFuture<Result<RestoredSession, RecoveryFailure>> {
         Box::pin(async { Err(RecoveryFailure::Unsupported) })
     }
+
+    /// Removes the sessions and packets kept for recovery that expired at `now` (on the
+    /// clock of [`LocalNamespace::now`]) and returns when the next one expires: the first
+    /// instant at which calling it again removes something. `None` when nothing is kept.
+    ///
+    /// With recovery on, the server calls it from one timer per namespace, at that instant,
+    /// and when told that the adapter kept something while it kept nothing
+    /// ([`LocalNamespace::recovery_kept`]): expired entries go without any traffic. Default:
+    /// `None` (an adapter whose backend expires what it keeps by itself, or that keeps
+    /// nothing).
+    fn purge_expired(&self, _now: Instant) -> Option<Instant> {
+        None
+    }
+
+    /// How many sessions and packets this server keeps in memory for recovery, when it keeps
+    /// them (`None`: recovery off, or kept by a backend). Default: `None`.
+    fn recovery_stats(&self) -> Option<RecoveryStats> {
+        None
+    }
 }
 
 /// What an adapter asks of the server for the sockets of this server, in one namespace.
@@ -182,6 +201,17 @@ pub trait LocalNamespace: Send + Sync + 'static {
     fn recovery(&self) -> Option<RecoverySettings> {
         None
     }
+
+    /// The server's clock, which the adapter stamps what it keeps for recovery with, and
+    /// which [`Adapter::purge_expired`] is given. Default: `Instant::now()`.
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    /// The adapter kept something for recovery (a session or a packet) while it kept nothing:
+    /// the server's expiry timer has an instant to wait for again (it then asks
+    /// [`Adapter::purge_expired`]). Called outside the adapter's locks. Default: nothing.
+    fn recovery_kept(&self) {}
 }
 
 /// Listens to room events: the namespace name and the event.

@@ -51,7 +51,7 @@ pub use adapter::{
 pub use error::AdapterError;
 pub use options::{BroadcastFlags, BroadcastOptions, Room, RoomEvent};
 pub use rooms::{rooms, IntoRooms, Rooms};
-pub use session::{RecoveryFailure, RecoverySettings, RestoredSession, Session};
+pub use session::{RecoveryFailure, RecoverySettings, RecoveryStats, RestoredSession, Session};
 pub use socket_info::{HandshakeInfo, SocketInfo};
 
 pub use engineio_codec::Sid;

@@ -73,6 +73,17 @@ pub struct Session {
     pub data: Value,
 }
 
+/// What an adapter keeps for recovery on this server ([`Adapter::recovery_stats`](crate::Adapter::recovery_stats)).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RecoveryStats {
+    /// Disconnected sessions kept.
+    pub sessions: usize,
+    /// Packets kept for replay.
+    pub packets: usize,
+    /// Their approximate size in bytes (what `max_bytes` bounds).
+    pub bytes: usize,
+}
+
 /// A session found again, with the packets the socket missed since the client's offset, in
 /// order (each already carrying its offset as its last argument).
 #[derive(Clone, Debug, PartialEq)]

@@ -39,6 +39,11 @@ pub struct Options {
     pub node_options: bool,
     /// `--no-trailing-slash`: `add_trailing_slash(false)`.
     pub no_trailing_slash: bool,
+    /// `--ping-interval-ms N` / `--ping-timeout-ms N` (ours, for the recovery soak's 10,000
+    /// sockets): instead of the contract's 300 ms / 200 ms.
+    pub ping_interval: Option<Duration>,
+    /// See `ping_interval`.
+    pub ping_timeout: Option<Duration>,
 }
 
 /// The server of profile `sio`, `sio-full` or `sio3`, on `adapter` (the memory adapter when
@@ -46,8 +51,8 @@ pub struct Options {
 pub fn server(options: &Options, adapter: Option<socketio::adapter::AdapterFactory>) -> SocketIo {
     let mut builder = SocketIo::builder()
         .connect_timeout(Duration::from_millis(1000))
-        .ping_interval(Duration::from_millis(300))
-        .ping_timeout(Duration::from_millis(200))
+        .ping_interval(options.ping_interval.unwrap_or(Duration::from_millis(300)))
+        .ping_timeout(options.ping_timeout.unwrap_or(Duration::from_millis(200)))
         .max_http_buffer_size(1_000_000)
         .cors(Cors::any())
         .allow_eio3(options.eio3);
@@ -94,6 +99,8 @@ pub fn server(options: &Options, adapter: Option<socketio::adapter::AdapterFacto
     }
     let name = options.name.clone();
     let weak = io.downgrade();
+    let recovery = options.recovery.is_some();
+    let stats_io = weak.clone();
     io.on_connection(move |socket: SocketRef| {
         if full {
             setup_full(&socket);
@@ -101,6 +108,9 @@ pub fn server(options: &Options, adapter: Option<socketio::adapter::AdapterFacto
         }
         if node_options {
             setup_node_options(&socket, &errors, &weak);
+        }
+        if recovery {
+            setup_recovery_stats(&socket, &stats_io);
         }
         socket.emit("auth", &socket.handshake().auth);
         socket.on("message", |s: SocketRef, args: Args| {
@@ -110,7 +120,11 @@ pub fn server(options: &Options, adapter: Option<socketio::adapter::AdapterFacto
             ack.send_args(args)
         });
     });
-    io.ns("/custom", |socket: SocketRef| {
+    let stats_io = io.downgrade();
+    io.ns("/custom", move |socket: SocketRef| {
+        if recovery {
+            setup_recovery_stats(&socket, &stats_io);
+        }
         socket.emit("auth", &socket.handshake().auth);
     });
     if full {
@@ -132,6 +146,28 @@ pub async fn redis_adapter(
     } else {
         socketio_adapter_redis::create_adapter(conn, Default::default())
     })
+}
+
+/// With `--recovery`: `__recovery_stats__` (ack) answers what every namespace's adapter keeps
+/// for connection state recovery, `{ "<nsp>": { sessions, packets, bytes } }` (the recovery
+/// soak reads it; ours only, not in the Node reference).
+fn setup_recovery_stats(socket: &SocketRef, io: &socketio::WeakSocketIo) {
+    let io = io.clone();
+    socket.on("__recovery_stats__", move |ack: AckSender| {
+        let Some(io) = io.upgrade() else { return };
+        let stats: serde_json::Map<String, serde_json::Value> = io
+            .namespaces()
+            .iter()
+            .filter_map(|ns| {
+                let s = ns.adapter().recovery_stats()?;
+                Some((
+                    ns.name().to_owned(),
+                    json!({ "sessions": s.sessions, "packets": s.packets, "bytes": s.bytes }),
+                ))
+            })
+            .collect();
+        ack.send(&stats);
+    });
 }
 
 fn sorted_ids(sockets: Vec<socketio::RemoteSocket>) -> Vec<String> {

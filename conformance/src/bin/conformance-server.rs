@@ -78,6 +78,18 @@ fn parse_args() -> Result<Args, String> {
                     .get_or_insert_with(Default::default)
                     .skip_middlewares = false;
             }
+            "--ping-interval-ms" => {
+                let ms: u64 = value()?
+                    .parse()
+                    .map_err(|e| format!("--ping-interval-ms: {e}"))?;
+                args.sio.ping_interval = Some(Duration::from_millis(ms));
+            }
+            "--ping-timeout-ms" => {
+                let ms: u64 = value()?
+                    .parse()
+                    .map_err(|e| format!("--ping-timeout-ms: {e}"))?;
+                args.sio.ping_timeout = Some(Duration::from_millis(ms));
+            }
             "--name" => args.sio.name = value()?,
             "--parser" => {
                 args.sio.msgpack = match value()?.as_str() {

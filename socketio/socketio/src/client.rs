@@ -325,6 +325,7 @@ impl Client {
         now: Instant,
     ) {
         self.resolving.retain(|n| n != ns.name());
+        ns.recovery_restored();
         let outcome = match &result {
             Ok(_) => "recovered",
             Err(e) => e.label(),
@@ -667,7 +668,9 @@ impl Client {
             rooms: socket.rooms(),
             data: socket.data_value(),
         };
-        let persist = socket.nsp().adapter().persist_session(session);
+        let nsp = socket.nsp();
+        let persist = nsp.adapter().persist_session(session);
+        nsp.recovery_persisted();
         crate::extract::start(async move {
             if let Err(e) = persist.await {
                 tracing::warn!("session not kept for recovery: {e}");

@@ -119,6 +119,7 @@ pub mod node_api;
 mod observer;
 mod operators;
 mod reason;
+mod recovery;
 mod server;
 mod socket;
 pub mod testing;

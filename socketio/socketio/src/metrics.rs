@@ -29,6 +29,7 @@
 //! | `socketio_volatile_drops_total` | counter | | volatile packets not sent because the connection could not take them |
 //! | `socketio_handler_panics_total` | counter | `handler` = `connection` \| `connect_middleware` \| `task` | panics caught in a connection handler, a connect middleware, or an async handler that went on as a task |
 //! | `socketio_recovery_attempts_total` | counter | `outcome` = `recovered` \| a failure label | connection state recovery attempts |
+//! | `socketio_recovery_sessions` | gauge | `namespace` | with connection state recovery on, disconnected sessions the adapter keeps in this server's memory (updated when one is kept or taken back, and when the expiry timer removes expired ones; none with an adapter that keeps them elsewhere, such as the Redis streams adapter) |
 //! | `engineio_sessions` | gauge | `transport` = `polling` \| `websocket` | open Engine.IO sessions, by their current transport |
 //! | `engineio_sessions_opened_total` | counter | `transport` | sessions opened, by the transport of their handshake |
 //! | `engineio_upgrades_total` | counter | | sessions that moved from polling to websocket |
@@ -54,6 +55,8 @@
 //! websocket`, `... closed` (with Node's `reason`), `socket connected`, `socket disconnected`
 //! (with Node's `reason`), `socket refused` (with the message). Panics caught are `ERROR`.
 //! `RUST_LOG=info,engineio=debug,socketio=debug` shows them all.
+
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use metrics::{counter, describe_counter, describe_gauge, gauge, Counter, Gauge};
 
@@ -111,6 +114,10 @@ pub fn describe() {
     describe_counter!(
         "socketio_recovery_attempts_total",
         "Connection state recovery attempts, by outcome"
+    );
+    describe_gauge!(
+        "socketio_recovery_sessions",
+        "Disconnected sessions kept in memory for connection state recovery"
     );
 }
 
@@ -241,15 +248,26 @@ pub(crate) struct NsMetrics {
     sockets: Gauge,
     connected: Counter,
     rooms: Gauge,
+    /// With recovery on; moved by differences from the last value published, like the other
+    /// gauges (increments and decrements only).
+    recovery_sessions: Gauge,
+    recovery_published: AtomicU64,
 }
 
 impl NsMetrics {
-    /// Registers the namespace's handles (its name is the `namespace` label).
-    pub(crate) fn new(name: &str) -> Self {
+    /// Registers the namespace's handles (its name is the `namespace` label); the recovery
+    /// gauge only when `recovery` is on.
+    pub(crate) fn new(name: &str, recovery: bool) -> Self {
         NsMetrics {
             sockets: gauge!("socketio_sockets", "namespace" => name.to_owned()),
             connected: counter!("socketio_sockets_connected_total", "namespace" => name.to_owned()),
             rooms: gauge!("socketio_rooms", "namespace" => name.to_owned()),
+            recovery_sessions: if recovery {
+                gauge!("socketio_recovery_sessions", "namespace" => name.to_owned())
+            } else {
+                Gauge::noop()
+            },
+            recovery_published: AtomicU64::new(0),
         }
     }
 
@@ -259,6 +277,17 @@ impl NsMetrics {
             sockets: Gauge::noop(),
             connected: Counter::noop(),
             rooms: Gauge::noop(),
+            recovery_sessions: Gauge::noop(),
+            recovery_published: AtomicU64::new(0),
+        }
+    }
+
+    /// The adapter keeps `n` sessions for recovery.
+    pub(crate) fn recovery_sessions(&self, n: usize) {
+        let n = n as u64;
+        let before = self.recovery_published.swap(n, Ordering::Relaxed);
+        if n != before {
+            self.recovery_sessions.increment(n as f64 - before as f64);
         }
     }
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use parking_lot::RwLock;
 use serde::Serialize;
@@ -21,6 +21,7 @@ use crate::error::{AckError, EmitError, MiddlewareError};
 use crate::extract::Args;
 use crate::listeners::BoxFuture;
 use crate::operators::BroadcastOperators;
+use crate::recovery::RecoveryTimer;
 use crate::server::Settings;
 use crate::socket::SocketRef;
 use crate::RemoteSocket;
@@ -111,6 +112,9 @@ pub(crate) struct NsInner {
     /// Set on the children of dynamic parents when `cleanup_empty_child_namespaces` is on.
     pub(crate) on_empty: OnceLock<OnEmpty>,
     pub(crate) metrics: crate::metrics::NsMetrics,
+    /// With recovery on (and sockets: not for a dynamic parent), the timer that removes what
+    /// the adapter keeps once it expired.
+    recovery_timer: Option<RecoveryTimer>,
 }
 
 impl Namespace {
@@ -121,13 +125,16 @@ impl Namespace {
         factory: &AdapterFactory,
         kind: NsKind,
     ) -> Namespace {
-        // A dynamic parent has no sockets or rooms of its own: no series for it.
+        // A dynamic parent has no sockets or rooms of its own: no series for it, no timer.
+        let plain = matches!(kind, NsKind::Plain);
+        let recovery = plain && settings.recovery.is_some();
         let metrics = match kind {
-            NsKind::Plain => crate::metrics::NsMetrics::new(name),
+            NsKind::Plain => crate::metrics::NsMetrics::new(name, recovery),
             NsKind::Parent { .. } => crate::metrics::NsMetrics::noop(),
         };
         Namespace(Arc::new_cyclic(|weak: &Weak<NsInner>| {
             let local: Weak<dyn LocalNamespace> = weak.clone();
+            let recovery_timer = recovery.then(|| RecoveryTimer::new(weak.clone()));
             NsInner {
                 name: Arc::from(name),
                 settings,
@@ -139,6 +146,7 @@ impl Namespace {
                 server_listeners: RwLock::new(HashMap::new()),
                 on_empty: OnceLock::new(),
                 metrics,
+                recovery_timer,
             }
         }))
     }
@@ -227,6 +235,28 @@ impl Namespace {
             if self.socket_count() == 0 {
                 on_empty(self);
             }
+        }
+    }
+
+    /// A session was persisted for recovery: the expiry timer runs (the adapter starts it
+    /// when it kept something while empty; this starts it when that happened where no tokio
+    /// runtime was), and the sessions gauge follows.
+    pub(crate) fn recovery_persisted(&self) {
+        if let Some(timer) = &self.0.recovery_timer {
+            timer.start();
+        }
+        self.0.recovery_changed();
+    }
+
+    /// A recovery attempt took (or failed to take) a session: the sessions gauge follows.
+    pub(crate) fn recovery_restored(&self) {
+        self.0.recovery_changed();
+    }
+
+    /// Ends the recovery expiry timer (the server closed, or the namespace was removed).
+    pub(crate) fn stop_recovery_timer(&self) {
+        if let Some(timer) = &self.0.recovery_timer {
+            timer.stop();
         }
     }
 
@@ -471,9 +501,41 @@ where
     }
 }
 
+impl NsInner {
+    /// Removes what the adapter keeps for recovery and expired at `now`; when the next entry
+    /// expires (see [`Adapter::purge_expired`]).
+    pub(crate) fn purge_expired(&self, now: Instant) -> Option<Instant> {
+        let next = self.adapter.purge_expired(now);
+        self.recovery_changed();
+        next
+    }
+
+    /// Publishes how many sessions the adapter keeps (`socketio_recovery_sessions`).
+    fn recovery_changed(&self) {
+        if self.recovery_timer.is_none() {
+            return;
+        }
+        if let Some(stats) = self.adapter.recovery_stats() {
+            self.metrics.recovery_sessions(stats.sessions);
+        }
+    }
+}
+
 impl LocalNamespace for NsInner {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Tokio's clock, as the engine's sessions use (a test runtime with a paused clock
+    /// drives recovery expiry too).
+    fn now(&self) -> Instant {
+        tokio::time::Instant::now().into_std()
+    }
+
+    fn recovery_kept(&self) {
+        if let Some(timer) = &self.recovery_timer {
+            timer.kick();
+        }
     }
 
     fn deliver(&self, sids: &[Sid], packet: &Packet, opts: &BroadcastOptions) -> usize {

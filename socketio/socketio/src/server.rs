@@ -134,6 +134,7 @@ impl ServerCore {
             map.remove(child.name());
         }
         parent.remove_child(child);
+        child.stop_recovery_timer();
         tracing::debug!(nsp = %child.name(), "empty child namespace removed");
         let close = child.adapter().close();
         let name = child.name().to_owned();
@@ -402,7 +403,8 @@ impl SocketIo {
     }
 
     /// Closes every connection ("server shutting down") and every adapter, and waits until
-    /// the connections are gone (Node's `io.close()`), at most `close_timeout`.
+    /// the connections are gone (Node's `io.close()`), at most `close_timeout`. The recovery
+    /// expiry timers end too.
     pub async fn close(&self) {
         self.core.settings.observers.each(|o| o.server_closed());
         self.engine.close_all();
@@ -411,6 +413,7 @@ impl SocketIo {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         for ns in self.core.all() {
+            ns.stop_recovery_timer();
             if let Err(e) = ns.adapter().close().await {
                 tracing::warn!(nsp = %ns.name(), "adapter close failed: {e}");
             }

@@ -42,7 +42,10 @@
 //!   [`Harness::wait`] polls a future the same way and fails the test (instead of hanging) when
 //!   it never completes. Tests run on a current-thread runtime with tokio's clock paused, so no
 //!   tokio timer can fire by itself while the harness is pumping: every timeout a test sees
-//!   comes from the virtual clock.
+//!   comes from the virtual clock. One exception: connection state recovery keeps time on
+//!   tokio's clock (what the adapter keeps expires by it, and the expiry timer, one task per
+//!   namespace, sleeps on it), so a test moves it with `tokio::time::sleep` (the paused clock
+//!   jumps), not with [`Harness::advance`].
 //!
 //! Only one thread and one task touch the harness (`Rc<RefCell<..>>`); user handlers never
 //! reach it, they record what they see in a [`Log`].

@@ -1,7 +1,7 @@
 //! The metrics of the Socket.IO layer (and the Engine.IO queue-full counter underneath), by
 //! name and labels, with `metrics-util`'s `DebuggingRecorder` installed as the global recorder:
 //! sockets and rooms by namespace, packets in and out, broadcasts, ack timeouts, disconnect
-//! reasons, refused CONNECTs, handler panics, volatile and queue-full drops.
+//! reasons, refused CONNECTs, handler panics, volatile and queue-full drops, recovery sessions.
 //!
 //! The recorder is global and its snapshots reset what they read (counters and gauges alike);
 //! every metric here is changed by increments only, so the running sum of the snapshots is the
@@ -291,4 +291,64 @@ async fn ack_timeouts_volatile_and_queue_full_drops() {
     );
     assert_eq!(d.get("socketio_volatile_drops_total", &[]), 1.0);
     assert_eq!(d.get("engineio_queue_full_total", &["queue=buffer"]), 1.0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn recovery_sessions_follow_persist_restore_and_expiry() {
+    let _serial = serial().await;
+    let before = totals();
+    let io = SocketIo::builder()
+        .connection_state_recovery(socketio::ConnectionStateRecovery {
+            max_disconnection_duration: std::time::Duration::from_secs(2),
+            ..Default::default()
+        })
+        .build();
+    io.ns("/r", |_s: SocketRef| {});
+    let h = Harness::new(io.clone());
+    let pid_of = |c: &support::TestClient| {
+        c.connect("/r");
+        let reply = c.next_packet();
+        reply
+            .data
+            .unwrap()
+            .get("pid")
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let a = h.client();
+    let a_pid = pid_of(&a);
+    let b = h.client();
+    pid_of(&b);
+    io.of("/r").emit("n", &1);
+    let offset = a.expect_event("/r", "n")[1].as_str().unwrap().to_owned();
+    a.close_transport();
+    b.close_transport();
+    let d = Delta::since(&before);
+    assert_eq!(
+        d.get("socketio_recovery_sessions", &["namespace=/r"]),
+        2.0,
+        "{}",
+        d.dump()
+    );
+    // One comes back: one left.
+    let back = h.client();
+    back.connect_with("/r", json!({ "pid": a_pid, "offset": offset }));
+    h.settle().await;
+    let d = Delta::since(&before);
+    assert_eq!(d.get("socketio_recovery_sessions", &["namespace=/r"]), 1.0);
+    assert_eq!(
+        d.get("socketio_recovery_attempts_total", &["outcome=recovered"]),
+        1.0
+    );
+    // The other expires: the timer removes it, and the gauge follows.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let d = Delta::since(&before);
+    assert_eq!(
+        d.get("socketio_recovery_sessions", &["namespace=/r"]),
+        0.0,
+        "{}",
+        d.dump()
+    );
 }
