@@ -1,4 +1,4 @@
-//! The connection state recovery scenarios of the load generator (issue 12). Both need a
+//! The connection state recovery scenario of the load generator (issue 12). It needs a
 //! server with recovery on (`bench-server --recovery`, `node server.mjs --recovery`).
 //!
 //! The wire, as Node's socket.io 4.8 speaks it (checked against it on loopback): the CONNECT
@@ -14,14 +14,14 @@
 //!   `{pid, offset}`. Measured: from the reconnect (TCP connect) to the CONNECT reply and all N
 //!   missed events, repeated over the measured window (the same session dropped and recovered
 //!   again, its new offset being the last event replayed).
-//! - `recovery-soak` ([`soak`]): N sessions (default 10,000) opened, then dropped (TCP reset)
-//!   and never recovered, in cycles; the server's resident memory at each phase (see
-//!   [`soak`]). Not in `bench/run.sh`: `scripts/soak-recovery.sh` runs it and judges it.
+//!
+//! The memory side (10,000 sessions dropped and never recovered; the store empties at their
+//! expiry) is `scripts/soak-recovery.sh`.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::client::{BoxError, SioClient};
-use crate::scenarios::{connect_many, ms, server_rss_kib, Options, Outcome, Window};
+use crate::scenarios::{ms, Options, Outcome, Window};
 use crate::stats::Histogram;
 
 /// Recoveries measured at least, however short the window.
@@ -210,163 +210,6 @@ fn last_string_arg(packet: &str) -> Option<&str> {
         .ends_with(',')
         .then(|| &body[open + 1..])
         .filter(|s| !s.is_empty())
-}
-
-/// `recovery-soak`: `opts.clients` sessions dropped and never recovered, in `opts.cycles`
-/// cycles; the server's resident memory (summed `VmRSS` of the server PIDs) at each phase:
-///
-/// 1. `rss_fresh_mib`: the server as started;
-/// 2. warm-up: as many connections opened and closed cleanly (namespace disconnect `41`, then
-///    a websocket close: nothing is kept for them), so that the allocator has already grown to
-///    hold that many connections: `rss_base_mib`, the baseline;
-/// 3. each cycle: the sessions opened `opts.connect_concurrency * 20` at a time, each batch
-///    dropped at once (TCP reset: a recoverable disconnect, the server keeps the session);
-///    then one client broadcasts `opts.clients / 10` events (kept for replay) and leaves
-///    cleanly: `rss_dropped_mib` (first cycle), `rss_dropped_last_mib` (last cycle); then the
-///    expiry: `opts.recovery_duration` (the server's `max_disconnection_duration`) plus 2 s
-///    after the last drop, and a little traffic (one client joins, broadcasts one event,
-///    leaves cleanly: the store purges what expired when it is next used):
-///    `rss_expired_mib`, `rss_expired_last_mib`.
-///
-/// Each reading is taken 1 s after its phase (the server settles). glibc's allocator keeps
-/// most of what a process frees (it returns the top of its heaps only), so resident memory
-/// alone does not go back down after the expiry, leak or not. With `opts.trim`, each reading
-/// therefore first has the server's allocator return its free pages (`malloc_trim(0)`, called
-/// through `gdb -p PID -batch`, the only way from outside the process): resident memory is
-/// then the live memory, which must come back near the baseline. Without it, the sign of a
-/// leak is growth over the cycles (their sessions reuse the memory the expiry freed if the
-/// store purged, and add to it if not): `growth_after_first_kib` = last expired - first
-/// expired. `store_kib_per_session` = (first dropped - base) / sessions.
-pub async fn soak(opts: &Options) -> Outcome {
-    let mut out = Outcome::default();
-    if opts.server_pids.is_empty() {
-        out.error("recovery-soak needs --server-pid");
-        return out;
-    }
-    let settle = Duration::from_secs(1);
-    let n = opts.clients;
-    let batch = opts.connect_concurrency.max(1) * 20;
-    let fresh = match reading(opts).await {
-        Ok(kib) => kib,
-        Err(e) => {
-            out.error(e);
-            return out;
-        }
-    };
-
-    // Warm-up: connections that leave nothing behind.
-    let mut left = n;
-    while left > 0 {
-        let (clients, _) =
-            connect_many(opts, left.min(batch), opts.connect_concurrency, &mut out).await;
-        left -= left.min(batch);
-        for client in clients {
-            if let Err(e) = client.leave().await {
-                out.error(e);
-            }
-        }
-    }
-    tokio::time::sleep(settle).await;
-    let base = reading(opts).await.unwrap_or(0);
-
-    let mut readings = Vec::new();
-    let mut dropped_total = 0usize;
-    for _ in 0..opts.cycles.max(1) {
-        // The sessions, dropped in batches.
-        let mut left = n;
-        while left > 0 {
-            let (clients, _) =
-                connect_many(opts, left.min(batch), opts.connect_concurrency, &mut out).await;
-            left -= left.min(batch);
-            dropped_total += clients.len();
-            drop(clients);
-        }
-        let last_drop = Instant::now();
-        if let Err(e) = traffic(opts, n / 10).await {
-            out.error(e);
-        }
-        tokio::time::sleep(settle).await;
-        let dropped = reading(opts).await.unwrap_or(0);
-
-        // Expiry, then a little traffic.
-        let expiry = last_drop + opts.recovery_duration + 2 * settle;
-        tokio::time::sleep_until(expiry.into()).await;
-        if let Err(e) = traffic(opts, 1).await {
-            out.error(e);
-        }
-        tokio::time::sleep(settle).await;
-        let expired = reading(opts).await.unwrap_or(0);
-        eprintln!(
-            "recovery-soak: cycle {}: {n} sessions dropped, RSS {:.1} MiB; after expiry {:.1} MiB (baseline {:.1} MiB)",
-            readings.len() + 1,
-            dropped as f64 / 1024.0,
-            expired as f64 / 1024.0,
-            base as f64 / 1024.0,
-        );
-        readings.push((dropped, expired));
-    }
-
-    let mib = |kib: u64| kib as f64 / 1024.0;
-    let (first_dropped, first_expired) = readings.first().copied().unwrap_or_default();
-    let (last_dropped, last_expired) = readings.last().copied().unwrap_or_default();
-    out.metrics = vec![
-        ("sessions", dropped_total as f64),
-        ("cycles", readings.len() as f64),
-        ("trimmed", if opts.trim { 1.0 } else { 0.0 }),
-        ("rss_fresh_mib", mib(fresh)),
-        ("rss_base_mib", mib(base)),
-        ("rss_dropped_mib", mib(first_dropped)),
-        ("rss_expired_mib", mib(first_expired)),
-        ("rss_dropped_last_mib", mib(last_dropped)),
-        ("rss_expired_last_mib", mib(last_expired)),
-        (
-            "store_kib_per_session",
-            (first_dropped as f64 - base as f64) / n.max(1) as f64,
-        ),
-        (
-            "growth_after_first_kib",
-            last_expired as f64 - first_expired as f64,
-        ),
-    ];
-    out
-}
-
-/// The server side's resident memory in KiB, after a `malloc_trim(0)` in each server process
-/// when `opts.trim` (see [`soak`]).
-async fn reading(opts: &Options) -> Result<u64, BoxError> {
-    if opts.trim {
-        for pid in opts.server_pids.clone() {
-            tokio::task::spawn_blocking(move || malloc_trim(pid)).await??;
-        }
-    }
-    Ok(server_rss_kib(opts))
-}
-
-/// Has process `pid` return its allocator's free pages to the system: glibc's
-/// `malloc_trim(0)`, called through gdb (`gdb -p PID -batch -ex 'call (int) malloc_trim(0)'`).
-fn malloc_trim(pid: u32) -> Result<(), BoxError> {
-    let output = std::process::Command::new("gdb")
-        .args(["-p", &pid.to_string(), "-batch", "-nx"])
-        .args(["-ex", "call (int) malloc_trim(0)"])
-        .output()
-        .map_err(|e| format!("running gdb: {e}"))?;
-    let text = String::from_utf8_lossy(&output.stdout);
-    if !output.status.success() || !text.contains("$1 = ") {
-        let err = String::from_utf8_lossy(&output.stderr);
-        return Err(format!("gdb could not call malloc_trim in {pid}: {text} {err}").into());
-    }
-    Ok(())
-}
-
-/// One client joins, broadcasts `events` events, reads its own copies and leaves cleanly.
-async fn traffic(opts: &Options, events: usize) -> Result<(), BoxError> {
-    let (mut client, _) = SioClient::connect(opts.addr(0)).await?;
-    for seq in 0..events {
-        client.feed(broadcast_packet(seq as u64)).await?;
-    }
-    client.flush().await?;
-    read_events(&mut client, events).await?;
-    client.leave().await
 }
 
 #[cfg(test)]

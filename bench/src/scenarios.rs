@@ -37,14 +37,11 @@ pub enum Scenario {
     /// `recover-1000`: time to recover a socket that missed N events (default 1000); the
     /// server needs connection state recovery on (see [`crate::recovery`]).
     Recover1000,
-    /// `recovery-soak`: N sessions (default 10,000) dropped and never recovered; the server's
-    /// memory before, after the drops and after their expiry (see [`crate::recovery`]).
-    RecoverySoak,
 }
 
 impl Scenario {
     /// Every scenario, in run order.
-    pub const ALL: [Scenario; 9] = [
+    pub const ALL: [Scenario; 8] = [
         Scenario::Connect,
         Scenario::Echo1,
         Scenario::Echo100,
@@ -53,7 +50,6 @@ impl Scenario {
         Scenario::Idle,
         Scenario::PollingEcho,
         Scenario::Recover1000,
-        Scenario::RecoverySoak,
     ];
 
     /// The `--scenario` name.
@@ -67,7 +63,6 @@ impl Scenario {
             Scenario::Idle => "idle",
             Scenario::PollingEcho => "polling-echo",
             Scenario::Recover1000 => "recover-1000",
-            Scenario::RecoverySoak => "recovery-soak",
         }
     }
 
@@ -77,7 +72,7 @@ impl Scenario {
     }
 
     /// Default number of clients (receivers for `broadcast`, connections for `connect`/`idle`,
-    /// missed events for `recover-1000`, dropped sessions for `recovery-soak`).
+    /// missed events for `recover-1000`).
     pub fn default_clients(self) -> usize {
         match self {
             Scenario::Connect => 1000,
@@ -87,7 +82,6 @@ impl Scenario {
             Scenario::Idle => 5000,
             Scenario::PollingEcho => 10,
             Scenario::Recover1000 => 1000,
-            Scenario::RecoverySoak => 10_000,
         }
     }
 
@@ -117,13 +111,6 @@ pub struct Options {
     pub duration: Duration,
     /// Handshakes in flight while connecting many clients.
     pub connect_concurrency: usize,
-    /// The server's `max_disconnection_duration` (`recovery-soak` waits for it).
-    pub recovery_duration: Duration,
-    /// Cycles of drops and expiry of `recovery-soak`.
-    pub cycles: usize,
-    /// `recovery-soak`: have the server's allocator return its free memory before each
-    /// reading (needs gdb).
-    pub trim: bool,
 }
 
 impl Options {
@@ -168,7 +155,6 @@ pub async fn run(scenario: Scenario, opts: &Options) -> Outcome {
         Scenario::Idle => idle(opts).await,
         Scenario::PollingEcho => polling_echo(opts).await,
         Scenario::Recover1000 => crate::recovery::recover(opts).await,
-        Scenario::RecoverySoak => crate::recovery::soak(opts).await,
     }
 }
 

@@ -1,20 +1,15 @@
 //! `loadgen --scenario NAME (--port P | --ports P1,P2,..) [--server-pid PID[,PID..]]
-//! [--clients N] [--duration SECS] [--warmup SECS] [--concurrency N] [--label NAME] [--run N]
-//! [--recovery-duration-ms N] [--cycles N] [--trim]`
+//! [--clients N] [--duration SECS] [--warmup SECS] [--concurrency N] [--label NAME] [--run N]`
 //!
 //! Runs one scenario against a Socket.IO server on `127.0.0.1:P` on one thread and prints one
 //! JSON line to stdout (`{"server":..,"scenario":..,"run":..,"metrics":{..},"loadgen_cpu":..,
 //! "server_cpu":..,"errors":..}`) and a human-readable line to stderr. Scenarios:
 //! `connect`, `echo-1`, `echo-100`, `echo-100x8`, `broadcast`, `idle`, `polling-echo` (see
-//! `bench::scenarios`), `recover-1000`, `recovery-soak` (see `bench::recovery`).
+//! `bench::scenarios`), `recover-1000` (see `bench::recovery`).
 //!
 //! A cluster: `--ports` spreads the clients over several servers in turn (the broadcasting
 //! client of `broadcast` on the first), and `--server-pid` takes every PID of the server side
 //! (its servers and its Redis): CPU shares and memory are summed over them.
-//! `--recovery-duration-ms` is the server's `max_disconnection_duration`, which
-//! `recovery-soak` waits for (default 120000, Node's); `--cycles` its cycles of drops and
-//! expiry (default 3); `--trim` has the server's allocator return its free memory (glibc
-//! `malloc_trim`, through gdb) before each of its memory readings.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -33,9 +28,6 @@ fn parse_args() -> Result<Args, String> {
     let mut scenario = None;
     let mut ports = vec![3000u16];
     let mut server_pids = Vec::new();
-    let mut recovery_duration = 120_000u64;
-    let mut cycles = 3;
-    let mut trim = false;
     let mut clients = None;
     let mut duration = 5.0f64;
     let mut warmup = 1.0f64;
@@ -55,11 +47,6 @@ fn parse_args() -> Result<Args, String> {
             }
             "--port" | "--ports" => ports = list(&value()?).map_err(|e| bad(&e))?,
             "--server-pid" => server_pids = list(&value()?).map_err(|e| bad(&e))?,
-            "--trim" => trim = true,
-            "--cycles" => cycles = value()?.parse().map_err(|e| bad(&e))?,
-            "--recovery-duration-ms" => {
-                recovery_duration = value()?.parse().map_err(|e| bad(&e))?
-            }
             "--clients" => clients = Some(value()?.parse().map_err(|e| bad(&e))?),
             "--duration" => duration = value()?.parse().map_err(|e| bad(&e))?,
             "--warmup" => warmup = value()?.parse().map_err(|e| bad(&e))?,
@@ -82,9 +69,6 @@ fn parse_args() -> Result<Args, String> {
             warmup: Duration::from_secs_f64(warmup),
             duration: Duration::from_secs_f64(duration),
             connect_concurrency: concurrency,
-            recovery_duration: Duration::from_millis(recovery_duration),
-            cycles,
-            trim,
         },
         label,
         run,
