@@ -64,6 +64,7 @@ if [ "$(ulimit -n)" -lt 12000 ]; then
 fi
 
 prio=()
+server_prio=()
 if [ "$rt" = yes ] && chrt -f 10 true 2>/dev/null; then
   prio=(chrt -f 10)
 else
@@ -144,10 +145,20 @@ server_pids=()
 ports=""
 
 # Stops every process of the server side, by PID, servers before their Redis.
+# A process that ignores SIGTERM for 3 s gets SIGKILL (a server stuck at start-up must not
+# hold the run).
 stop_server() {
-  local pid
+  local pid _
   for pid in "${server_pids[@]}"; do
     kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${server_pids[@]}"; do
+    for _ in $(seq 1 30); do
+      [ "$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" = "" ] && break
+      [ "$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" = Z ] && break
+      sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
   server_pids=()
@@ -168,10 +179,15 @@ start_server() {
 }
 
 try_start_server() {
+  server_prio=("${prio[@]}")
   port=$((port + 1))
   ports="$port"
   case "$1" in
     node-cluster|ours-cluster)
+      # Without real-time priority: three SCHED_FIFO processes on one core starve each other
+      # at start-up (a FIFO task is never preempted by its peers), and a Node server then
+      # spins while its twin never starts.
+      server_prio=()
       local redis_port=$port
       port=$((port + 2))
       ports="$((redis_port + 1)),$port"
@@ -194,10 +210,10 @@ launch() {
   local kind="$1" log="$logdir/$2.log" p="$3"
   shift 3
   case "$kind" in
-    raw) "${prio[@]}" taskset -c 0 "$bin/raw-server" --port "$p" > "$log" 2>&1 & ;;
-    node) "${prio[@]}" taskset -c 0 node bench/node/server.mjs --port "$p" "$@" > "$log" 2>&1 & ;;
-    ours) "${prio[@]}" taskset -c 0 "$bin/bench-server" --port "$p" "$@" > "$log" 2>&1 & ;;
-    ours-*) "${prio[@]}" taskset -c 0 "$bin/bench-server" --port "$p" --integration "${kind#ours-}" "$@" > "$log" 2>&1 & ;;
+    raw) "${server_prio[@]}" taskset -c 0 "$bin/raw-server" --port "$p" > "$log" 2>&1 & ;;
+    node) "${server_prio[@]}" taskset -c 0 node bench/node/server.mjs --port "$p" "$@" > "$log" 2>&1 & ;;
+    ours) "${server_prio[@]}" taskset -c 0 "$bin/bench-server" --port "$p" "$@" > "$log" 2>&1 & ;;
+    ours-*) "${server_prio[@]}" taskset -c 0 "$bin/bench-server" --port "$p" --integration "${kind#ours-}" "$@" > "$log" 2>&1 & ;;
   esac
   local pid=$!
   server_pids=("$pid" "${server_pids[@]}")
@@ -209,7 +225,7 @@ launch() {
 # start_redis LABEL PORT: a redis-server without persistence pinned to CPU 0.
 start_redis() {
   local log="$logdir/$1-redis-$2.log"
-  "${prio[@]}" taskset -c 0 redis-server --port "$2" --bind 127.0.0.1 --save '' --appendonly no \
+  "${server_prio[@]}" taskset -c 0 redis-server --port "$2" --bind 127.0.0.1 --save '' --appendonly no \
     > "$log" 2>&1 &
   local pid=$!
   server_pids+=("$pid")
