@@ -37,16 +37,13 @@
 // of as many, 10 broadcasts, 5000 ms recovery duration, 10% tolerance, trim when gdb is
 // there, 170 s deadline. Exit code 0 = pass. Traffic stays on 127.0.0.1.
 import { execFileSync, spawn } from "node:child_process";
-import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
+import { freePort, parseArgs, rssKb, sleep } from "./common.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
-);
+const args = parseArgs();
 const SERVER = path.resolve(args.server ?? path.join(HERE, "../../target/release/conformance-server"));
 const SESSIONS = Number(args.sessions ?? 10000);
 const WAVE = Number(args.wave ?? 500);
@@ -60,24 +57,8 @@ const CONCURRENCY = 100;
 // After the expiry: the timer's own latency and the last closes being handled.
 const MARGIN_MS = 1500;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const left = () => DEADLINE - Date.now();
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function rssKb(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-  return Number(m[1]);
-}
 
 function hasGdb() {
   try {

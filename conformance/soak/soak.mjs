@@ -16,17 +16,14 @@
 // Defaults: ../target/release/conformance-server, hyper, 10000 sessions in waves of 500,
 // 10 warm-up waves, 300 s deadline. Exit code 0 = pass. Traffic stays on 127.0.0.1.
 import { spawn } from "node:child_process";
-import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
+import { freePort, parseArgs, rssKb, sleep } from "./common.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
-);
+const args = parseArgs();
 const SERVER = path.resolve(args.server ?? path.join(HERE, "../../target/release/conformance-server"));
 const INTEGRATION = args.integration ?? "hyper";
 const SESSIONS = Number(args.sessions ?? 10000);
@@ -36,26 +33,10 @@ const DEADLINE = Date.now() + 1000 * Number(args["deadline-s"] ?? 300);
 const CONCURRENCY = 100;
 const RS = "\x1e";
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // One keep-alive pool per wave, closed when the wave is over (idle connections held by the
 // client would otherwise count in the server's memory).
 let agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function rssKb(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-  return Number(m[1]);
-}
 
 let port;
 const base = () => `http://127.0.0.1:${port}/engine.io/`;
